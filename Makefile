@@ -1,0 +1,52 @@
+# Two commands matter: `make run` (the portal) and `make test` (everything CI checks).
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+export FLASK_APP := wsgi
+
+.PHONY: run test lint i18n i18n-compile bench clean db seed worker
+
+$(STAMP): requirements.txt
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(DEV_STAMP): $(STAMP) requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+i18n-compile: $(STAMP)
+	$(BIN)/flask i18n compile
+
+db: $(STAMP)
+	$(BIN)/flask db upgrade
+
+seed: db
+	$(BIN)/flask seed
+
+## run: install, migrate, load the real data, and serve on 127.0.0.1:5000 with one worker.
+run: $(STAMP) i18n-compile seed
+	$(BIN)/flask serve --host 127.0.0.1 --port 5000
+
+worker: $(STAMP)
+	$(BIN)/flask worker
+
+## test: install what the tests need, then ruff, the translation gate and pytest.
+test: $(DEV_STAMP)
+	bash scripts/ensure_test_system.sh
+	$(BIN)/ruff check .
+	$(BIN)/flask i18n check
+	$(BIN)/flask i18n compile
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check .
+
+## i18n: extract new strings and merge them into the ko and en catalogs.
+i18n: $(STAMP)
+	$(BIN)/flask i18n update
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

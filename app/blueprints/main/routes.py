@@ -1,0 +1,39 @@
+"""Routes of the main blueprint."""
+from flask import current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.blueprints.main import bp
+from app.extensions import db
+from app.i18n import LOCALE_COOKIE
+from app.security import safe_next
+from app.services import stats
+
+
+@bp.route("/")
+def home():
+    return render_template("main/home.html", **stats.home_summary())
+
+
+@bp.route("/about")
+def about():
+    return render_template("main/about.html", **stats.about_summary())
+
+
+@bp.route("/privacy")
+def privacy():
+    return render_template("main/privacy.html")
+
+
+@bp.route("/lang/<code>")
+def switch_language(code):
+    """Remember the language in a cookie (and on the account) and go back to the same page."""
+    target = safe_next(request.args.get("next"), url_for("main.home"))
+    if code not in current_app.config["LANGUAGES"]:
+        return redirect(target)
+    if current_user.is_authenticated and current_user.locale != code:
+        # Harmless if forged: the worst a cross-site link can do is change the display language.
+        current_user.locale = code
+        db.session.commit()
+    response = redirect(target)
+    response.set_cookie(LOCALE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax")
+    return response

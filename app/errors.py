@@ -1,0 +1,37 @@
+"""Error pages in the visitor's language: 400, 403, 404, 413, 429, 500, and CSRF failures."""
+from flask import render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+
+MESSAGES = {
+    400: (_l("Bad request"), _l("The request could not be understood. Please go back and try again.")),
+    403: (_l("Access denied"), _l("You do not have permission to open this page.")),
+    404: (_l("Page not found"), _l("The page you asked for does not exist or has been moved.")),
+    405: (_l("Not allowed"), _l("This address cannot be used that way.")),
+    413: (_l("Upload too large"), _l("The file you sent is too large.")),
+    429: (_l("Too many attempts"), _l("Too many attempts in a short time. Please wait a minute and try again.")),
+    500: (_l("Something went wrong"), _l("An error occurred on our side. It has been logged; please try again later.")),
+}
+
+
+def _render(code, title=None, message=None):
+    default_title, default_message = MESSAGES.get(code, MESSAGES[500])
+    return (
+        render_template(
+            "errors/error.html", code=code, title=title or default_title,
+            message=message or default_message,
+        ),
+        code,
+    )
+
+
+def init_app(app):
+    for code in MESSAGES:
+        app.register_error_handler(code, lambda e, code=code: _render(code))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(e):
+        return _render(
+            400, _l("The form expired"),
+            _l("For your security the form could not be accepted. Please go back, reload the page and send it again."),
+        )

@@ -1,0 +1,54 @@
+"""Validators and filters shared by every form."""
+from urllib.parse import unquote_to_bytes
+
+from flask import g, request
+from flask_babel import lazy_gettext as _l
+from wtforms.validators import ValidationError
+
+from app.text import clean_text
+
+
+def has_bad_characters(value):
+    """NUL and other control characters, or U+FFFD where the browser sent invalid UTF-8."""
+    return any(
+        ch == "\ufffd" or (ord(ch) < 0x20 and ch not in "\n\r\t") or ord(ch) == 0x7F
+        for ch in value
+    )
+
+
+class CleanText:
+    """Refuses text with characters that cannot be stored or shown safely."""
+
+    message = _l("This field contains characters that cannot be used. Please remove them and try again.")
+
+    def __call__(self, form, field):
+        raw = field.raw_data[0] if field.raw_data else ""
+        if (isinstance(raw, str) and has_bad_characters(raw)) or field.name in g.get("invalid_utf8_fields", ()):
+            raise ValidationError(self.message)
+
+
+def clean_filter(value):
+    """Form filter: normalised, control characters dropped, surrounding spaces trimmed."""
+    return clean_text(value).strip() if isinstance(value, str) else value
+
+
+def _find_invalid_utf8():
+    """Werkzeug leaves undecodable %-escapes as literal text; note which form fields had them."""
+    if request.method != "POST" or request.mimetype != "application/x-www-form-urlencoded":
+        return
+    if (request.content_length or 0) > 1_000_000:
+        return
+    bad = set()
+    # Cached, so Werkzeug parses request.form from the same bytes afterwards.
+    for pair in request.get_data(cache=True).split(b"&"):
+        key, _, value = pair.partition(b"=")
+        try:
+            unquote_to_bytes(value.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            bad.add(unquote_to_bytes(key).decode("utf-8", "replace"))
+    g.invalid_utf8_fields = bad
+
+
+def init_app(app):
+    # First of all hooks: CSRFProtect's hook parses request.form, which would consume the body.
+    app.before_request_funcs.setdefault(None, []).insert(0, _find_invalid_utf8)

@@ -1,0 +1,32 @@
+"""Translated labels for enum values, built lazily at import."""
+from flask_babel import lazy_gettext as _l
+
+PROPOSAL_STATUS = {
+    "open": _l("Open for support"),
+    "in_review": _l("Division review"),
+    "answered": _l("Answered"),
+    "at_conference": _l("Policy conference"),
+    "voting": _l("Residents' vote"),
+    "adopted": _l("Adopted"),
+    "rejected": _l("Not adopted"),
+    "implementing": _l("In progress"),
+    "completed": _l("Completed"),
+    "closed": _l("Closed"),
+    "withdrawn": _l("Withdrawn"),
+    "hidden": _l("Hidden"),
+}
+
+# Statuses the public may filter by; hidden proposals are never listed.
+PUBLIC_STATUSES = [key for key in PROPOSAL_STATUS if key != "hidden"]
+
+PROPOSAL_SORTS = {
+    "newest": _l("Newest"),
+    "supported": _l("Most supported"),
+}
+
+ANSWER_DECISION = {
+    "accepted": _l("Accepted"),
+    "partial": _l("Partially accepted"),
+    "considering": _l("Under consideration"),
+    "rejected": _l("Not accepted"),
+}

@@ -1,0 +1,1 @@
+"""Outbound messages: email now; the outbox, SMS and in-app channels build on this."""

@@ -1,0 +1,56 @@
+"""Jinja filters and globals: Seoul-time dates, numbers, Markdown, URLs that keep the query."""
+from flask import current_app, request, url_for
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+
+from app.labels import ANSWER_DECISION, PROPOSAL_STATUS
+from app.text import render_markdown
+
+
+def url_with(**changes):
+    """The current URL with some query arguments changed (None removes one)."""
+    args = request.args.to_dict(flat=False)
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = [value]
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def site_name():
+    key = "SITE_NAME_EN" if str(get_locale()) == "en" else "SITE_NAME_KO"
+    return current_app.config[key]
+
+
+def district_contact():
+    contact = current_app.config["DISTRICT_CONTACT"]
+    lang = "en" if str(get_locale()) == "en" else "ko"
+    return {"address": contact[f"address_{lang}"], "phone": contact["phone"]}
+
+
+# Korean public sites write "2025. 3. 16." and 24-hour times (KOREAN-CONVENTIONS.md).
+DATE_PATTERNS = {"ko": "yyyy. M. d.", "en": "d MMM yyyy"}
+DATETIME_PATTERNS = {"ko": "yyyy. M. d. HH:mm", "en": "d MMM yyyy, HH:mm"}
+
+
+def seoul_date(value):
+    return format_date(value, DATE_PATTERNS.get(str(get_locale()), "medium")) if value else ""
+
+
+def seoul_datetime(value):
+    return format_datetime(value, DATETIME_PATTERNS.get(str(get_locale()), "medium")) if value else ""
+
+
+def init_app(app):
+    app.jinja_env.globals["site_name"] = site_name
+    app.jinja_env.globals["status_labels"] = PROPOSAL_STATUS
+    app.jinja_env.globals["decision_labels"] = ANSWER_DECISION
+    app.jinja_env.globals["district_contact"] = district_contact
+    app.jinja_env.filters["dict_without_none"] = lambda d: {k: v for k, v in d.items() if v is not None}
+    app.jinja_env.filters["date"] = seoul_date
+    app.jinja_env.filters["datetime"] = seoul_datetime
+    app.jinja_env.filters["number"] = lambda value: format_decimal(value or 0)
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.globals["url_with"] = url_with
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

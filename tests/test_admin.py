@@ -1,0 +1,89 @@
+"""The platform officer verifies residents (CLI and page) and edits divisions."""
+import pytest
+
+from app.models import Division, User
+
+
+def test_cli_verifies_a_resident_for_a_dong(app, make_user, db):
+    user = make_user("resident@example.com")
+    result = app.test_cli_runner().invoke(args=["users", "verify", "Resident@Example.com", "--dong", "1162052500"])
+    assert result.exit_code == 0, result.output
+    db.session.refresh(user)
+    assert user.is_verified_resident and user.dong.name_ko == "보라매동" and user.verified_at is not None
+
+
+def test_cli_verify_refuses_an_unknown_dong_or_email(app, make_user):
+    make_user("resident@example.com")
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["users", "verify", "resident@example.com", "--dong", "999"]).exit_code != 0
+    assert runner.invoke(args=["users", "verify", "ghost@example.com", "--dong", "1162052500"]).exit_code != 0
+
+
+@pytest.mark.parametrize("role, status", [(None, 302), ("resident", 403), ("staff", 403)])
+def test_admin_pages_are_for_admins_only(client, make_user, login_as, role, status):
+    if role:
+        login_as(make_user(role=role))
+    assert client.get("/admin/users").status_code == status
+    assert client.get("/admin/divisions").status_code == status
+
+
+def test_admin_verifies_a_resident_on_the_page(forms, make_user, login_as, db):
+    admin = make_user("admin@example.com", role="admin")
+    resident = make_user("resident@example.com")
+    login_as(admin)
+    response = forms.submit("/admin/users", {"dong": "1162074500"}, action=f"/admin/users/{resident.id}/verify")
+    assert response.status_code == 302
+    db.session.refresh(resident)
+    assert resident.is_verified_resident and resident.dong.name_en == "Samseong-dong"
+
+
+def test_admin_verify_without_a_dong_says_so_and_changes_nothing(forms, make_user, login_as, db):
+    login_as(make_user("admin@example.com", role="admin", locale="en"))
+    resident = make_user("resident@example.com")
+    response = forms.submit("/admin/users", {"dong": ""}, action=f"/admin/users/{resident.id}/verify",
+                            headers={"Accept-Language": "en"}, follow_redirects=True)
+    assert "Choose a neighbourhood to verify this resident." in response.get_data(as_text=True)
+    db.session.refresh(resident)
+    assert not resident.is_verified_resident
+
+
+def test_admin_edits_a_division(forms, make_user, login_as, db):
+    login_as(make_user("admin@example.com", role="admin", locale="en"))
+    division = db.session.query(Division).filter_by(name_ko="자치행정과").one()
+    url = f"/admin/divisions/{division.id}"
+    response = forms.submit(url, {
+        "name_ko": "자치행정과", "name_en": "Autonomous Administration Division",
+        "alert_email": "jachi@gwanak.example", "alert_phones": "010-1234-5678, 01098765432",
+        "locale": "ko", "is_active": "y",
+    })
+    assert response.status_code == 302
+    db.session.refresh(division)
+    assert division.name_en == "Autonomous Administration Division"
+    assert division.alert_phone_list == ["010-1234-5678", "01098765432"]
+
+
+def test_bad_division_input_is_explained_and_kept(forms, make_user, login_as, db):
+    login_as(make_user("admin@example.com", role="admin", locale="en"))
+    division = db.session.query(Division).filter_by(name_ko="자치행정과").one()
+    response = forms.submit(f"/admin/divisions/{division.id}", {
+        "name_ko": "홍보과", "name_en": "Renamed", "alert_email": "not-an-email",
+        "alert_phones": "02-123", "locale": "ko",
+    }, headers={"Accept-Language": "en"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Enter a valid email address" in html
+    assert "Enter mobile numbers like 010-1234-5678" in html
+    assert 'value="Renamed"' in html
+    db.session.refresh(division)
+    assert division.name_en == "Self-governing Administration Division"
+
+
+def test_two_divisions_cannot_share_a_korean_name(forms, make_user, login_as, db):
+    login_as(make_user("admin@example.com", role="admin", locale="en"))
+    division = db.session.query(Division).filter_by(name_ko="자치행정과").one()
+    response = forms.submit(f"/admin/divisions/{division.id}", {
+        "name_ko": "홍보과", "name_en": "x", "locale": "ko", "is_active": "y",
+    }, headers={"Accept-Language": "en"})
+    assert response.status_code == 400
+    assert "Another division already has this Korean name." in response.get_data(as_text=True)
+    assert db.session.query(User).count() == 1
