@@ -48,6 +48,23 @@ class Config:
     SMS_API_KEY = os.environ.get("SMS_API_KEY")
     SMS_SENDER = os.environ.get("SMS_SENDER")
 
+    SMS_MAX_BYTES = int(os.environ.get("SMS_MAX_BYTES", "2000"))  # LMS; the provider's limit, in UTF-8 bytes
+    SMS_TIMEOUT = float(os.environ.get("SMS_TIMEOUT", "10"))
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))
+    MAIL_LOG_DIR = str(INSTANCE_DIR / "mail")  # without MAIL_SERVER, each email is also written here
+
+    # Notifications: retry backoff (seconds), how long a worker's claim lasts, the sweeper's pace.
+    NOTIFY_RETRY_INTERVALS = [
+        int(x) for x in os.environ.get("NOTIFY_RETRY_INTERVALS", "60,300,1800,7200").split(",")
+    ]
+    NOTIFY_GRACE_SECONDS = int(os.environ.get("NOTIFY_GRACE_SECONDS", "10"))
+    NOTIFY_LEASE_SECONDS = int(os.environ.get("NOTIFY_LEASE_SECONDS", "120"))
+    NOTIFY_STALE_PENDING_MINUTES = 10  # shown to the admin as "long pending"
+    SWEEP_INTERVAL_SECONDS = int(os.environ.get("SWEEP_INTERVAL_SECONDS", "60"))
+    QUIET_HOURS = (
+        int(os.environ.get("SMS_QUIET_START", "21")),
+        int(os.environ.get("SMS_QUIET_END", "8")),
+    )  # non-urgent SMS wait until the end, Asia/Seoul
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute;50 per hour")
     RATELIMIT_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True  # a Redis outage must not turn logins into 500s
@@ -82,6 +99,7 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     REDIS_URL = os.environ.get("TEST_REDIS_URL") or None
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast in tests only
+    NOTIFY_RETRY_INTERVALS = [0, 0, 0, 0]  # a burst worker retries at once
 
 
 class ProductionConfig(Config):

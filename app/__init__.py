@@ -15,8 +15,9 @@ def create_app(config=None):
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set in the environment outside development and testing")
 
-    from app import cli, errors, forms_common, i18n, login, redis_store, security, template_helpers
+    from app import cli, database, errors, forms_common, i18n, login, redis_store, security, template_helpers
     from app.extensions import csrf, db, limiter, migrate
+    from app.notifications import outbox
 
     app.config.setdefault("RATELIMIT_STORAGE_URI", redis_store.limiter_storage_uri(app))
     db.init_app(app)
@@ -31,6 +32,8 @@ def create_app(config=None):
     template_helpers.init_app(app)
     errors.init_app(app)
     forms_common.init_app(app)
+    outbox.init_app(app)
+    database.init_app(app)
 
     from app.blueprints import register_blueprints
 

@@ -71,15 +71,10 @@ def users_set_role(email, role):
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 @with_appcontext
 def worker_command(burst):
-    """Run an RQ worker with its scheduler, inside the app context."""
-    from rq import SimpleWorker
+    """Run an RQ worker with its scheduler and the minute ticker, inside the app context."""
+    from app.notifications.worker import run_worker
 
-    from app.jobs import get_queue
-
-    queue = get_queue()
-    # SimpleWorker runs jobs in this process, so they share the pushed app context.
-    worker = SimpleWorker([queue], connection=queue.connection)
-    worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+    run_worker(current_app._get_current_object(), burst=burst)
 
 
 @click.command("serve")

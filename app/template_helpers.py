@@ -41,8 +41,17 @@ def seoul_datetime(value):
     return format_datetime(value, DATETIME_PATTERNS.get(str(get_locale()), "medium")) if value else ""
 
 
+def unread_notifications():
+    from flask_login import current_user
+
+    from app.services.inbox import unread_count
+
+    return unread_count(current_user) if current_user.is_authenticated else 0
+
+
 def init_app(app):
     app.jinja_env.globals["site_name"] = site_name
+    app.jinja_env.globals["unread_notifications"] = unread_notifications
     app.jinja_env.globals["status_labels"] = PROPOSAL_STATUS
     app.jinja_env.globals["decision_labels"] = ANSWER_DECISION
     app.jinja_env.globals["district_contact"] = district_contact

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from app import create_app
 from app.extensions import db as _db
 from config import TestingConfig
-from tests.support import RedisServer, SmtpSink, csrf_from
+from tests.support import RedisServer, SmsProvider, SmtpSink, csrf_from
 
 DATABASES = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
@@ -26,6 +26,7 @@ def _config(url, redis_url, instance):
         SQLALCHEMY_DATABASE_URI = url
         REDIS_URL = redis_url
         INSTANCE_PATH = str(instance)
+        MAIL_LOG_DIR = str(instance / "mail")
         SITE_URL = "http://localhost"
 
     return Config
@@ -96,6 +97,15 @@ def smtp(app):
 
 
 @pytest.fixture
+def sms(app):
+    """A real HTTP server as the SMS provider; the app's http backend posts to it."""
+    provider = SmsProvider().start()
+    app.config.update(SMS_BACKEND="http", SMS_API_URL=provider.url, SMS_API_KEY="test-key", SMS_SENDER="02-879-5114")
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
 def run_jobs(app):
     """Run every queued job now, in this app context, as the worker would (burst mode)."""
     from rq import SimpleWorker
@@ -121,7 +131,11 @@ class IsolatedClient(FlaskClient):
 
     def open(self, *args, **kwargs):
         with self.application.app_context():
-            return super().open(*args, **kwargs)
+            response = super().open(*args, **kwargs)
+        # End the test's own read transaction, so that it sees what the request committed
+        # (SQLite transactions read a snapshot).
+        _db.session.commit()
+        return response
 
 
 @pytest.fixture

@@ -57,18 +57,42 @@ def csrf_from(html):
 
 
 class SmtpSink:
-    """A real SMTP server (aiosmtpd) in this process that keeps every message it accepts."""
+    """A real SMTP server (aiosmtpd) in this process that keeps every message it accepts.
+
+    `refuse` makes the next N messages fail with a temporary error; `stall_mail` makes the next
+    MAIL FROM wait that many seconds (to kill a worker in the middle of a job).
+    """
 
     def __init__(self):
+        import threading
+
         from aiosmtpd.controller import Controller
 
-        self.messages = []
+        self.messages, self.raw = [], []
+        self.refuse = 0
+        self.stall_mail = 0
+        self.mail_started = threading.Event()
         self.port = free_port()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):  # noqa: N802
+        import asyncio
+
+        self.mail_started.set()
+        if self.stall_mail:
+            delay, self.stall_mail = self.stall_mail, 0
+            await asyncio.sleep(delay)
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 -- aiosmtpd's hook name
         from email import message_from_bytes, policy
 
+        if self.refuse:
+            self.refuse -= 1
+            return "451 4.3.0 try again later"
+        self.raw.append(envelope.original_content or envelope.content)
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
 
@@ -78,3 +102,44 @@ class SmtpSink:
 
     def stop(self):
         self.controller.stop()
+
+
+class SmsProvider:
+    """A real HTTP server standing in for the SMS provider's JSON endpoint."""
+
+    def __init__(self):
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        provider = self
+        self.received, self.fail = [], 0
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if provider.fail:
+                    provider.fail -= 1
+                    self.send_response(503)
+                    self.end_headers()
+                    return
+                provider.received.append({"headers": dict(self.headers), "raw": body, "json": json.loads(body)})
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(b'{"result": "ok"}')
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1/messages"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()

@@ -39,6 +39,7 @@ class Proposal(db.Model):
     support_count = db.Column(db.Integer, nullable=False, default=0)
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
     updated_at = db.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    answer_due_at = db.Column(UTCDateTime, index=True)  # the division's deadline, while in review
     # Imported rows: which public dataset, the row's id there, and the attribution to show.
     source = db.Column(db.String(40))
     source_ref = db.Column(db.String(40))

@@ -1,12 +1,14 @@
 """Accounts: registration, sign-in, password reset, language, resident verification."""
+import uuid
+
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from app.extensions import db
-from app.jobs import enqueue
 from app.models import Dong, Role, User
 from app.models.base import utcnow
+from app.notifications import Recipient, notify
 from app.services import ServiceError
 
 # Hash of a throwaway password, checked when the email is unknown, so a wrong email and a
@@ -38,6 +40,7 @@ def register_user(*, email, password, display_name, locale, phone=None):
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
+    notify("account.welcome", user, [Recipient(user=user)], channels=("email",), urgent=True)
     return user
 
 
@@ -90,7 +93,9 @@ def request_password_reset(email):
     """Queue a reset email if the account exists; the caller says the same thing either way."""
     user = db.session.query(User).filter_by(email=normalise_email(email)).first()
     if user is not None:
-        enqueue("app.jobs.send_password_reset_email", user.id)
+        # Each request is its own occurrence, so asking twice sends twice.
+        notify("account.password_reset", user, [Recipient(user=user)], channels=("email",),
+               urgent=True, occurrence=uuid.uuid4().hex)
 
 
 def reset_password(token, new_password):
@@ -115,3 +120,13 @@ def verify_resident(user, dong_code):
 def unverify_resident(user):
     user.is_verified_resident = False
     user.verified_at = None
+
+
+def update_alert_preferences(user, *, phone, wants_email, wants_sms):
+    """Staff opt in or out of alert emails and SMS for every division they belong to."""
+    if wants_sms and not phone:
+        raise ServiceError(_l("Enter your mobile number to get text messages."))
+    user.phone = phone or None
+    for membership in user.memberships:
+        membership.wants_email = wants_email
+        membership.wants_sms = wants_sms

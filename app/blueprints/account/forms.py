@@ -1,10 +1,12 @@
 """Forms of the account page."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, RadioField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import BooleanField, PasswordField, RadioField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
+from app.blueprints.admin.forms import PHONE_RE
 from app.blueprints.auth.forms import LANGUAGE_CHOICES, password_field
+from app.forms_common import CleanText, clean_filter
 
 
 class LanguageChangeForm(FlaskForm):
@@ -23,3 +25,17 @@ class PasswordChangeForm(FlaskForm):
         validators=[DataRequired(message=_l("Enter the password again.")),
                     EqualTo("password", message=_l("The two passwords do not match."))],
     )
+
+
+class AlertPreferencesForm(FlaskForm):
+    """Staff: how they want to hear about new opinions for their division."""
+
+    phone = StringField(_l("Mobile number"), filters=[clean_filter],
+                        validators=[Optional(), CleanText(), Length(max=20, message=_l("The number is too long.")),
+                                    Regexp(PHONE_RE, message=_l("Enter a mobile number like 010-1234-5678."))])
+    wants_email = BooleanField(_l("Email me when a new opinion arrives for my division"))
+    wants_sms = BooleanField(_l("Text me (SMS) when a new opinion arrives for my division"))
+
+    def validate_wants_sms(self, field):
+        if field.data and not self.phone.data:
+            raise ValidationError(_l("Enter your mobile number to get text messages."))

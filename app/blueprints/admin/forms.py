@@ -17,7 +17,7 @@ class VerifyResidentForm(FlaskForm):
 
 
 class UnverifyResidentForm(FlaskForm):
-    pass
+    """A button-only form: just the CSRF token (also used for resending notifications)."""
 
 
 def _phones(form, field):

@@ -7,7 +7,7 @@ from app.blueprints.admin import bp
 from app.blueprints.admin.forms import DivisionEditForm, UnverifyResidentForm, VerifyResidentForm
 from app.extensions import db
 from app.models import Division, Dong, User
-from app.services import ServiceError, accounts, divisions
+from app.services import ServiceError, accounts, divisions, outbox_admin
 
 
 def _dong_choices():
@@ -81,3 +81,22 @@ def division_edit(division_id):
             flash(_("The division has been saved."), "success")
             return redirect(url_for("admin.division_list"))
     return render_template("admin/division_edit.html", form=form, division=division), 400 if form.errors else 200
+
+
+@bp.route("/notifications")
+def notifications():
+    return render_template("admin/notifications.html", rows=outbox_admin.problem_notifications(),
+                           form=UnverifyResidentForm())
+
+
+@bp.route("/notifications/<int:notification_id>/resend", methods=["POST"])
+def resend_notification(notification_id):
+    if UnverifyResidentForm().validate_on_submit():
+        try:
+            outbox_admin.resend_notification(notification_id)
+        except ServiceError as err:
+            flash(err.message, "error")
+        else:
+            db.session.commit()
+            flash(_("The notification will be sent again."), "success")
+    return redirect(url_for("admin.notifications"))

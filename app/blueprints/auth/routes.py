@@ -76,6 +76,7 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         accounts.request_password_reset(form.email.data)
+        db.session.commit()
         flash(_("If an account exists for that address, we have sent it a link to reset the password. The link works for one hour."), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot.html", form=form), 400 if form.errors else 200
