@@ -1,7 +1,10 @@
 """Database connection settings for SQLite: WAL, a busy timeout, foreign keys, and real SAVEPOINTs.
 
 pysqlite opens transactions lazily on its own, which breaks SAVEPOINT (a released savepoint
-commits). As SQLAlchemy documents, we turn that off and emit BEGIN ourselves.
+commits). As SQLAlchemy documents, we turn that off and emit BEGIN ourselves: BEGIN IMMEDIATE,
+because a transaction that reads and then writes while another process (the worker) committed
+fails at once with "database is locked" (a stale snapshot), where IMMEDIATE waits its turn.
+SQLite is the single-server default; PostgreSQL is the choice for concurrency.
 """
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -25,7 +28,7 @@ def _on_connect(dbapi_connection, connection_record):
 
 def _on_begin(conn):
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def init_app(app):

@@ -130,6 +130,7 @@ class IsolatedClient(FlaskClient):
     signed-in user) and the database session never leak from the test or between requests."""
 
     def open(self, *args, **kwargs):
+        _db.session.commit()  # the test's own transaction must not hold SQLite's write lock
         with self.application.app_context():
             response = super().open(*args, **kwargs)
         # End the test's own read transaction, so that it sees what the request committed

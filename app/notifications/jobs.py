@@ -91,6 +91,7 @@ def sweep(now=None):
     queued = db.session.execute(
         select(Notification.id).where(Notification.status == S.QUEUED.value, Notification.updated_at <= grace)
     ).scalars().all()
+    db.session.commit()  # release SQLite's lock before talking to Redis and updating rows
     vanished = []
     try:
         vanished = _vanished_jobs(queued)
