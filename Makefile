@@ -27,8 +27,9 @@ seed: db
 	$(BIN)/flask seed
 
 ## run: install, migrate, load the real data, and serve on 127.0.0.1:5000 with one worker.
+PORT ?= 5000
 run: $(STAMP) i18n-compile seed
-	$(BIN)/flask serve --host 127.0.0.1 --port 5000
+	$(BIN)/flask serve --host 127.0.0.1 --port $(PORT)
 
 worker: $(STAMP)
 	$(BIN)/flask worker

@@ -65,7 +65,10 @@ class Config:
         int(os.environ.get("SMS_QUIET_START", "21")),
         int(os.environ.get("SMS_QUIET_END", "8")),
     )  # non-urgent SMS wait until the end, Asia/Seoul
+    # Per email address (so one household behind a NAT is not locked out by another)…
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute;50 per hour")
+    # …and per IP address, looser, against one machine trying many addresses.
+    RATELIMIT_LOGIN_IP = os.environ.get("RATELIMIT_LOGIN_IP", "30 per minute;300 per hour")
     RATELIMIT_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True  # a Redis outage must not turn logins into 500s
     RATELIMIT_HEADERS_ENABLED = True

@@ -36,6 +36,9 @@ def create_app(config=None):
     database.init_app(app)
 
     from app.blueprints import register_blueprints
+    from app.urls import init_app as register_converters
+
+    register_converters(app)
 
     register_blueprints(app)
     cli.init_app(app)

@@ -83,8 +83,13 @@ def worker_command(burst):
 @with_appcontext
 def serve_command(host, port):
     """Run the web server and one worker; Ctrl-C stops everything this started."""
+    import socket
+
     from app.redis_store import get_redis, redis_url
 
+    with socket.socket() as probe:
+        if probe.connect_ex((host, port)) == 0:
+            raise click.ClickException(f"port {port} on {host} is already in use; try: make run PORT={port + 1}")
     get_redis(current_app).ping()  # starts the embedded Redis when REDIS_URL is unset
     env = dict(os.environ, REDIS_URL=redis_url(current_app))
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]

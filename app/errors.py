@@ -1,4 +1,6 @@
 """Error pages in the visitor's language: 400, 403, 404, 413, 429, 500, and CSRF failures."""
+import time
+
 from flask import render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -25,9 +27,27 @@ def _render(code, title=None, message=None):
     )
 
 
+def _too_many(e):
+    """Say how long to wait, from the limit that was hit."""
+    from flask_babel import ngettext
+
+    from app.extensions import limiter
+
+    minutes = 1
+    hit = limiter.current_limit
+    if hit is not None:
+        minutes = max(1, -(-int(hit.reset_at - time.time()) // 60))
+    body, code = _render(429, message=ngettext(
+        "Too many attempts in a short time. Please wait %(num)s minute and try again.",
+        "Too many attempts in a short time. Please wait %(num)s minutes and try again.", minutes))
+    return body, code, {"Retry-After": str(minutes * 60)}
+
+
 def init_app(app):
     for code in MESSAGES:
-        app.register_error_handler(code, lambda e, code=code: _render(code))
+        if code != 429:
+            app.register_error_handler(code, lambda e, code=code: _render(code))
+    app.register_error_handler(429, _too_many)
 
     @app.errorhandler(CSRFError)
     def csrf_error(e):

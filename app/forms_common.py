@@ -27,6 +27,20 @@ class CleanText:
             raise ValidationError(self.message)
 
 
+class VisibleText:
+    """At least `minimum` characters that show on screen (not spaces or zero-width marks)."""
+
+    def __init__(self, minimum=2):
+        self.minimum = minimum
+
+    def __call__(self, form, field):
+        import unicodedata
+
+        visible = [ch for ch in field.data or "" if unicodedata.category(ch)[0] not in ("Z", "C")]
+        if len(visible) < self.minimum:
+            raise ValidationError(_l("Use at least %(num)s visible characters.", num=self.minimum))
+
+
 def clean_filter(value):
     """Form filter: normalised, control characters dropped, surrounding spaces trimmed."""
     return clean_text(value).strip() if isinstance(value, str) else value

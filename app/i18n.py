@@ -1,5 +1,5 @@
 """Locale choice (account → cookie → Accept-Language → ko) and Babel wiring."""
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -10,6 +10,8 @@ LOCALE_COOKIE = "madang_lang"
 
 def select_locale():
     supported = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI commands and jobs (jobs use force_locale)
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in supported:
         return current_user.locale
     cookie = request.cookies.get(LOCALE_COOKIE)

@@ -30,3 +30,9 @@ ANSWER_DECISION = {
     "considering": _l("Under consideration"),
     "rejected": _l("Not accepted"),
 }
+
+ROLE = {
+    "resident": _l("Resident"),
+    "staff": _l("Division staff"),
+    "admin": _l("Platform officer"),
+}

@@ -1,14 +1,23 @@
 """Flask-Login wiring: loading the user and where anonymous visitors are sent."""
+import secrets
+
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db, login_manager
 
 
 @login_manager.user_loader
-def load_user(user_id):
+def load_user(session_id):
+    """The session holds "<id>:<token>"; a renewed token (sign-out, new password) ends old sessions."""
     from app.models import User
 
-    return db.session.get(User, int(user_id)) if str(user_id).isdigit() else None
+    user_id, _, token = str(session_id).partition(":")
+    if not user_id.isdigit() or len(user_id) > 12 or not token:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not secrets.compare_digest(user.session_token, token):
+        return None
+    return user
 
 
 def init_app(app):

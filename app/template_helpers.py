@@ -2,7 +2,7 @@
 from flask import current_app, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
-from app.labels import ANSWER_DECISION, PROPOSAL_STATUS
+from app.labels import ANSWER_DECISION, PROPOSAL_STATUS, ROLE
 from app.text import render_markdown
 
 
@@ -54,6 +54,7 @@ def init_app(app):
     app.jinja_env.globals["unread_notifications"] = unread_notifications
     app.jinja_env.globals["status_labels"] = PROPOSAL_STATUS
     app.jinja_env.globals["decision_labels"] = ANSWER_DECISION
+    app.jinja_env.globals["role_labels"] = ROLE
     app.jinja_env.globals["district_contact"] = district_contact
     app.jinja_env.filters["dict_without_none"] = lambda d: {k: v for k, v in d.items() if v is not None}
     app.jinja_env.filters["date"] = seoul_date

@@ -2,6 +2,18 @@
 from urllib.parse import urlsplit
 
 from flask import current_app
+from werkzeug.routing import IntegerConverter
+
+
+class IdConverter(IntegerConverter):
+    """<id:...>: a positive database id; anything larger than an INTEGER column holds is a 404."""
+
+    def __init__(self, url_map):
+        super().__init__(url_map, min=1, max=2**31 - 1)
+
+
+def init_app(app):
+    app.url_map.converters["id"] = IdConverter
 
 
 def external_url(endpoint, **values):

@@ -87,3 +87,25 @@ def test_two_divisions_cannot_share_a_korean_name(forms, make_user, login_as, db
     assert response.status_code == 400
     assert "Another division already has this Korean name." in response.get_data(as_text=True)
     assert db.session.query(User).count() == 1
+
+
+def test_cli_verify_with_an_unknown_dong_says_so_without_a_traceback(app, make_user):
+    make_user("resident@example.com")
+    result = app.test_cli_runner().invoke(args=["users", "verify", "resident@example.com", "--dong", "999"])
+    assert result.exit_code == 1
+    assert "알 수 없는 행정동 코드입니다." in result.output  # the default locale, ko
+    assert "Traceback" not in result.output
+
+
+def test_admin_search_treats_percent_and_underscore_literally(client, make_user, login_as):
+    login_as(make_user("admin@example.com", role="admin", locale="en"))
+    make_user("someone@example.com")
+    html = client.get("/admin/users?q=%25").get_data(as_text=True)
+    assert "No accounts found." in html
+
+
+@pytest.mark.parametrize("path", ["/proposals/99999999999999999999999", "/proposals/9223372036854775808",
+                                  "/admin/divisions/9223372036854775808", "/proposals/0"])
+def test_ids_beyond_the_database_range_are_not_found(client, make_user, login_as, path):
+    login_as(make_user("admin@example.com", role="admin"))
+    assert client.get(path).status_code == 404

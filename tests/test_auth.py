@@ -152,3 +152,46 @@ def test_account_page_changes_language_and_password(forms, make_user, login_as, 
     assert ok.status_code == 302
     db.session.refresh(user)
     assert user.check_password("another pass 77")
+
+
+def test_a_copied_session_cookie_stops_working_after_sign_out(forms, make_user, client, app):
+    user = make_user()
+    forms.submit("/auth/login", {"email": user.email, "password": "correct horse 42"})
+    stolen = client.get_cookie("session").value
+    forms.submit("/account/", {}, action="/auth/logout")
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    assert thief.get("/account/").status_code == 302
+
+
+def test_changing_the_password_signs_out_other_sessions_but_not_this_one(forms, make_user, app):
+    user = make_user()
+    other = app.test_client()
+    other_forms = type(forms)(other)
+    other_forms.submit("/auth/login", {"email": user.email, "password": "correct horse 42"})
+    forms.submit("/auth/login", {"email": user.email, "password": "correct horse 42"})
+    response = forms.submit("/account/", {"pw-current_password": "correct horse 42", "pw-password": "fresh pass 2026",
+                                          "pw-password2": "fresh pass 2026"}, action="/account/password")
+    assert response.status_code == 302
+    assert forms.client.get("/account/").status_code == 200
+    assert other.get("/account/").status_code == 302
+
+
+def test_a_display_name_of_invisible_characters_is_refused(forms, db):
+    forms.client.set_cookie("madang_lang", "en")
+    response = register(forms, display_name="\u200b\u200b\u200b")
+    assert response.status_code == 400
+    assert "Use at least 2 visible characters." in response.get_data(as_text=True)
+
+
+def test_the_rate_limit_page_says_how_long_to_wait(forms, make_user):
+    make_user("known@example.com")
+    forms.client.set_cookie("madang_lang", "en")
+    for i in range(10):
+        forms.submit("/auth/login", {"email": "known@example.com", "password": f"wrong {i}"})
+    response = forms.submit("/auth/login", {"email": "known@example.com", "password": "wrong again"})
+    assert response.status_code == 429
+    assert "Please wait 1 minute and try again." in response.get_data(as_text=True)
+    assert response.headers["Retry-After"] == "60"
+    # Another account from the same address is not locked out.
+    assert forms.submit("/auth/login", {"email": "other@example.com", "password": "x"}).status_code == 400

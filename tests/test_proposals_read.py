@@ -72,9 +72,10 @@ def test_pagination_links_keep_the_filters(client, make_proposal, app):
     app.config["PROPOSALS_PER_PAGE"] = 2
     for n in range(5):
         make_proposal(f"일자리 제안 {n}번입니다", status="open")
-    html = client.get("/proposals/?status=open&sort=supported&page=2").get_data(as_text=True)
-    assert 'href="/proposals/?status=open&amp;sort=supported&amp;page=3"' in html
+    html = client.get("/proposals/?status=open&sort=supported&page=2&junk=" + "x" * 5000).get_data(as_text=True)
+    assert 'href="/proposals/?page=3&amp;status=open&amp;sort=supported"' in html
     assert 'aria-current="page"' in html
+    assert "xxxxx" not in html  # unknown arguments are not echoed into the links
 
 
 def test_detail_renders_markdown_and_facts(client, three):

@@ -19,7 +19,7 @@ def test_seed_loads_every_real_row_once_and_is_idempotent(app, db):
     assert "free proposals: 0 added" in second.output and "adopted proposals: 0 added" in second.output
 
     assert count(db, Dong) == 21
-    assert count(db, Division) == 24
+    assert count(db, Division) == 25
     assert count(db, Category) == 17
     assert count(db, Proposal, Proposal.source == "seoul_free") == 4002
     assert count(db, Proposal, Proposal.source == "seoul_adopted") == 334

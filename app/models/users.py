@@ -1,5 +1,6 @@
 """Accounts: residents, division staff and administrators."""
 import enum
+import secrets
 
 from flask import current_app
 from flask_login import UserMixin
@@ -33,6 +34,8 @@ class User(UserMixin, db.Model):
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     # Bumped on password change so that reset links already sent stop working.
     password_changed_at = db.Column(UTCDateTime)
+    # Part of the signed-in session's id: renewing it signs the account out everywhere.
+    session_token = db.Column(db.String(32), nullable=False, default=lambda: secrets.token_hex(16))
 
     dong = db.relationship("Dong")
     memberships = db.relationship("StaffMembership", back_populates="user")
@@ -42,6 +45,13 @@ class User(UserMixin, db.Model):
             password, method=current_app.config["PASSWORD_HASH_METHOD"]
         )
         self.password_changed_at = utcnow()
+        self.renew_session_token()
+
+    def renew_session_token(self):
+        self.session_token = secrets.token_hex(16)
+
+    def get_id(self):
+        return f"{self.id}:{self.session_token}"
 
     def check_password(self, password):
         return check_password_hash(self.password_hash, password)

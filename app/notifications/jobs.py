@@ -52,7 +52,7 @@ def deliver(notification_id):
             return "not-claimed"
         row = db.session.get(Notification, notification_id)
         obj = load_object(row.object_type, row.object_id)
-        if obj is None or not OBJECT_TYPES[row.object_type].is_deliverable(obj):
+        if obj is None or not OBJECT_TYPES[row.object_type].is_deliverable(obj, row.event):
             log.info("notification %s skipped: %s %s is gone or hidden", row.id, row.object_type, row.object_id)
             _finish(row.id, status=S.SKIPPED.value, last_error="object deleted or hidden")
             return "skipped"

@@ -6,6 +6,7 @@ from flask import render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from app.labels import PROPOSAL_STATUS
 from app.notifications.objects import OBJECT_TYPES
 
 
@@ -19,9 +20,10 @@ class Message:
 
 @dataclass(frozen=True)
 class EventSpec:
-    subject: object  # a lazy string with %(title)s
+    subject: object  # a lazy string with %(title)s (and %(status)s, %(site)s)
     template: str  # email/<template>.txt|.html and sms/<template>.txt
     more_context: Callable = None  # more template context from the object
+    status: str = None  # for proposal.<status> events
 
 
 def _reset_link(user):
@@ -38,7 +40,15 @@ EVENTS = {
     "deadline.overdue": EventSpec(_l("[Overdue] %(title)s"), "deadline"),
     "account.welcome": EventSpec(_l("Welcome to %(site)s"), "welcome"),
     "account.password_reset": EventSpec(_l("Reset your password"), "password_reset", _reset_link),
+    "review.requested": EventSpec(_l("[Review requested] %(title)s"), "review_requested"),
+    "mayor.requested": EventSpec(_l("[Mayor's answer requested] %(title)s"), "review_requested"),
+    "comment.new": EventSpec(_l("[New comment] %(title)s"), "comment_new"),
+    "comment.hidden": EventSpec(_l("[Comment hidden] %(title)s"), "comment_hidden"),
+    "proposal.mayor_answered": EventSpec(_l("[Mayor's answer] %(title)s"), "proposal_update"),
+    "proposal.unhidden": EventSpec(_l("[Visible again] %(title)s"), "proposal_update"),
 }
+for _status in PROPOSAL_STATUS:
+    EVENTS[f"proposal.{_status}"] = EventSpec(_l("[%(status)s] %(title)s"), "proposal_update", status=_status)
 
 
 def subject_for(notification, obj):
@@ -46,7 +56,8 @@ def subject_for(notification, obj):
 
     spec = EVENTS[notification.event]
     title = OBJECT_TYPES[notification.object_type].title(obj)
-    return str(spec.subject) % {"title": title, "site": site_name()}
+    status = str(PROPOSAL_STATUS[spec.status]) if spec.status else ""
+    return str(spec.subject) % {"title": title, "site": site_name(), "status": status}
 
 
 def render(notification, obj):
@@ -56,6 +67,7 @@ def render(notification, obj):
         context = {
             "n": notification, "obj": obj, "title": kind.title(obj), "link": kind.url(obj),
             "recipient": notification.recipient_user or notification.recipient_division,
+            "status": PROPOSAL_STATUS.get(spec.status) if spec.status else None,
         }
         if spec.more_context:
             context.update(spec.more_context(obj))

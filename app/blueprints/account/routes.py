@@ -2,7 +2,7 @@
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, login_user
 
 from app.blueprints.account import bp
 from app.blueprints.account.forms import AlertPreferencesForm, LanguageChangeForm, PasswordChangeForm
@@ -64,6 +64,7 @@ def change_password():
             form.current_password.errors.append(err.message)
         else:
             db.session.commit()
+            login_user(current_user._get_current_object())  # this browser stays signed in; others are out
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("account.settings"))
     return _page(password_form=form, status=400)

@@ -20,8 +20,9 @@ def users():
     term = (request.args.get("q") or "").strip()[:100]
     query = select(User).order_by(User.created_at.desc()).limit(50)
     if term:
-        like = f"%{term.lower()}%"
-        query = query.where(or_(User.email.like(like), User.display_name.like(f"%{term}%")))
+        escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(or_(User.email.like(f"%{escaped.lower()}%", escape="\\"),
+                                User.display_name.like(f"%{escaped}%", escape="\\")))
     rows = db.session.execute(query).scalars().all()
     verify_form = VerifyResidentForm()
     verify_form.dong.choices = _dong_choices()
@@ -29,7 +30,7 @@ def users():
                            unverify_form=UnverifyResidentForm())
 
 
-@bp.route("/users/<int:user_id>/verify", methods=["POST"])
+@bp.route("/users/<id:user_id>/verify", methods=["POST"])
 def verify_user(user_id):
     user = db.session.get(User, user_id) or abort(404)
     form = VerifyResidentForm()
@@ -47,7 +48,7 @@ def verify_user(user_id):
     return redirect(url_for("admin.users"))
 
 
-@bp.route("/users/<int:user_id>/unverify", methods=["POST"])
+@bp.route("/users/<id:user_id>/unverify", methods=["POST"])
 def unverify_user(user_id):
     user = db.session.get(User, user_id) or abort(404)
     if UnverifyResidentForm().validate_on_submit():
@@ -63,7 +64,7 @@ def division_list():
     return render_template("admin/divisions.html", divisions=rows)
 
 
-@bp.route("/divisions/<int:division_id>", methods=["GET", "POST"])
+@bp.route("/divisions/<id:division_id>", methods=["GET", "POST"])
 def division_edit(division_id):
     division = db.session.get(Division, division_id) or abort(404)
     form = DivisionEditForm(obj=division)
@@ -89,7 +90,7 @@ def notifications():
                            form=UnverifyResidentForm())
 
 
-@bp.route("/notifications/<int:notification_id>/resend", methods=["POST"])
+@bp.route("/notifications/<id:notification_id>/resend", methods=["POST"])
 def resend_notification(notification_id):
     if UnverifyResidentForm().validate_on_submit():
         try:

@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
-from app.forms_common import CleanText, clean_filter
+from app.forms_common import CleanText, VisibleText, clean_filter
 
 LANGUAGE_CHOICES = [("ko", "한국어"), ("en", "English")]
 
@@ -56,6 +56,7 @@ class RegisterForm(FlaskForm):
             DataRequired(message=_l("Enter a display name.")),
             CleanText(),
             Length(min=2, max=30, message=_l("The display name must be between 2 and 30 characters.")),
+            VisibleText(2),
         ],
     )
     locale = RadioField(_l("Preferred language"), choices=LANGUAGE_CHOICES, default="ko",

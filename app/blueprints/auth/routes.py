@@ -15,8 +15,18 @@ def _login_limit():
     return current_app.config["RATELIMIT_LOGIN"]
 
 
+def _ip_limit():
+    return current_app.config["RATELIMIT_LOGIN_IP"]
+
+
+def _email_key():
+    """Limit attempts per account, whatever address they come from."""
+    return "email:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_ip_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=_email_key)
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -46,7 +56,8 @@ def _current_locale():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_ip_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=_email_key)
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next"), url_for("main.home")))
@@ -65,13 +76,16 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    current_user.renew_session_token()  # a copied cookie stops working too
+    db.session.commit()
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("main.home"))
 
 
 @bp.route("/forgot", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_ip_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=_email_key)
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():

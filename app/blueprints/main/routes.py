@@ -24,6 +24,11 @@ def privacy():
     return render_template("main/privacy.html")
 
 
+@bp.route("/favicon.ico")
+def favicon():
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
+
+
 @bp.route("/lang/<code>")
 def switch_language(code):
     """Remember the language in a cookie (and on the account) and go back to the same page."""

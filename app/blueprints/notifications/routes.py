@@ -17,9 +17,10 @@ def index():
     items = []
     for row in inbox.recent(current_user):
         obj = load_object(row.object_type, row.object_id)
-        if obj is None or not OBJECT_TYPES[row.object_type].is_deliverable(obj):
+        if obj is None or not OBJECT_TYPES[row.object_type].is_deliverable(obj, row.event):
             continue
-        items.append({"row": row, "text": subject_for(row, obj), "url": OBJECT_TYPES[row.object_type].url(obj)})
+        url = OBJECT_TYPES[row.object_type].url(obj)
+        items.append({"row": row, "text": subject_for(row, obj), "url": url})
     return render_template("notifications/index.html", items=items, form=FlaskForm())
 
 

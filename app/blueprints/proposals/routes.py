@@ -16,7 +16,7 @@ def index():
     )
 
 
-@bp.route("/<int:proposal_id>")
+@bp.route("/<id:proposal_id>")
 def detail(proposal_id):
     proposal = proposal_queries.get_public_proposal(proposal_id)
     if proposal is None:

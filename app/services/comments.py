@@ -1,0 +1,59 @@
+"""Opinions (의견) on proposals: comments, one level of replies, reports and moderation."""
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Comment, CommentReport, ProposalStatus
+from app.models.base import utcnow
+from app.notifications import Recipient, alert_division, notify
+from app.services import ServiceError, permissions
+
+
+def add_comment(user, proposal, body, parent=None, now=None):
+    """A verified resident or staff member comments; staff of the division in charge reply officially."""
+    now = now or utcnow()
+    if not permissions.can_comment(user, proposal):
+        raise ServiceError(_l("Only verified residents and staff can comment."))
+    if parent is not None:
+        if parent.proposal_id != proposal.id or parent.hidden_at is not None:
+            raise ServiceError(_l("You cannot reply to that comment."))
+        if parent.parent_id is not None:
+            parent = parent.parent  # one level of replies: answer the thread's first comment
+    official = permissions.can_answer(user, proposal) and user.is_staff
+    comment = Comment(proposal=proposal, parent=parent, author=user, body=body, created_at=now,
+                      is_official=official, division=proposal.division if official else None)
+    db.session.add(comment)
+    db.session.flush()
+    if proposal.status == ProposalStatus.IN_REVIEW.value and not official:
+        alert_division("comment.new", comment, proposal.division, now=now)
+    return comment
+
+
+def report_comment(user, comment, reason, now=None):
+    if not (user and user.is_authenticated):
+        raise ServiceError(_l("Please sign in to report a comment."))
+    if not (reason or "").strip():
+        raise ServiceError(_l("Tell us why you are reporting this comment."))
+    report = CommentReport(comment=comment, reporter_id=user.id, reason=reason, created_at=now or utcnow())
+    db.session.add(report)
+    return report
+
+
+def hide_comment(actor, comment, reason, now=None):
+    """A moderator hides a comment; its author is told why."""
+    now = now or utcnow()
+    if not permissions.can_administer(actor):
+        raise ServiceError(_l("Only the platform officer can do this."))
+    if not (reason or "").strip():
+        raise ServiceError(_l("Give the reason; the author will see it."))
+    comment.hidden_at, comment.hidden_reason = now, reason
+    for report in db.session.execute(select(CommentReport).filter_by(comment_id=comment.id, resolved_at=None)).scalars():
+        report.resolved_at = now
+    notify("comment.hidden", comment, [Recipient(user=comment.author)], channels=("inapp", "email"), now=now)
+    return comment
+
+
+def open_reports():
+    return db.session.execute(
+        select(CommentReport).where(CommentReport.resolved_at.is_(None)).order_by(CommentReport.created_at)
+    ).scalars().all()

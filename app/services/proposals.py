@@ -1,0 +1,438 @@
+"""Policy proposals: every change of state happens here, one function per transition.
+
+Each function checks that the move is allowed, stamps the moment, writes the public timeline
+event (signed by a division, never a person), and queues notifications through the outbox. Routes
+call these and commit; a refused move raises TransitionError, which routes show as a message.
+"""
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import (
+    Division,
+    Proposal,
+    ProposalAnswer,
+    ProposalEvent,
+    ProposalFollow,
+    ProposalStatus,
+    ProposalVote,
+    Sympathy,
+)
+from app.models.base import utcnow
+from app.notifications import Recipient, alert_division, notify
+from app.services import ServiceError, permissions
+from app.services.rules import active_special_period, answer_due_at, current_rules
+
+S = ProposalStatus
+MAYOR_OFFICE = "구청장실"
+
+# Which status may follow which. Hidden can follow anything and returns to where it was.
+ALLOWED = {
+    S.OPEN: {S.IN_REVIEW, S.CLOSED, S.WITHDRAWN},
+    S.IN_REVIEW: {S.ANSWERED},
+    S.ANSWERED: {S.AT_CONFERENCE},
+    S.AT_CONFERENCE: {S.VOTING},
+    S.VOTING: {S.ADOPTED, S.REJECTED},
+    S.ADOPTED: {S.IMPLEMENTING},
+    S.IMPLEMENTING: {S.COMPLETED},
+}
+ACCEPTS_SYMPATHY = (S.OPEN.value, S.IN_REVIEW.value)
+
+
+class TransitionError(ServiceError):
+    """A move the lifecycle does not allow (e.g. answering a proposal that is not in review)."""
+
+
+def can_move(from_status, to_status):
+    if to_status == S.HIDDEN.value:
+        return from_status != S.HIDDEN.value
+    return S(to_status) in ALLOWED.get(S(from_status), set())
+
+
+def _event(proposal, kind, *, actor_kind, division=None, note=None, from_status=None, to_status=None, now):
+    event = ProposalEvent(proposal=proposal, kind=kind, actor_kind=actor_kind, division=division, note=note,
+                          from_status=from_status, to_status=to_status, created_at=now)
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def _tell_followers(proposal, event, *, except_user=None):
+    """The author and followers hear of every transition, in-app and by email."""
+    user_ids = set(db.session.execute(
+        select(ProposalFollow.user_id).where(ProposalFollow.proposal_id == proposal.id)).scalars())
+    if proposal.author_id:
+        user_ids.add(proposal.author_id)
+    if except_user is not None:
+        user_ids.discard(except_user.id)
+    if not user_ids:
+        return
+    from app.models import User
+
+    users = db.session.execute(select(User).where(User.id.in_(user_ids))).scalars().all()
+    notify(f"proposal.{event.to_status or event.kind}", proposal, [Recipient(user=u) for u in users],
+           channels=("inapp", "email"), occurrence=str(event.id), now=event.created_at)
+
+
+def _move(proposal, to_status, *, actor_kind, division=None, note=None, now, actor=None, kind=None):
+    """Change status (the only place it changes) and record it; raises TransitionError."""
+    from_status = proposal.status
+    if not can_move(from_status, to_status):
+        raise TransitionError(_l("This proposal cannot go from “%(from)s” to “%(to)s”.",
+                                 **{"from": _status_label(from_status), "to": _status_label(to_status)}))
+    proposal.status = to_status
+    proposal.updated_at = now
+    event = _event(proposal, kind or "status", actor_kind=actor_kind, division=division, note=note,
+                   from_status=from_status, to_status=to_status, now=now)
+    _tell_followers(proposal, event, except_user=actor)
+    return event
+
+
+def _status_label(status):
+    from app.labels import PROPOSAL_STATUS
+
+    return PROPOSAL_STATUS.get(status, status)
+
+
+def mayor_office():
+    return db.session.execute(select(Division).filter_by(name_ko=MAYOR_OFFICE)).scalar_one_or_none()
+
+
+# --- propose -----------------------------------------------------------------------------------
+
+def create_proposal(author, *, title, body, category, dong=None, submission_key=None, now=None):
+    """A verified resident proposes; during a special period it goes straight to review."""
+    now = now or utcnow()
+    if not permissions.can_propose(author):
+        raise ServiceError(_l("Only verified residents can propose. Ask the district office to verify you."))
+    if submission_key:
+        existing = db.session.execute(select(Proposal).filter_by(submission_key=submission_key)).scalar_one_or_none()
+        if existing is not None:
+            return existing  # the same form sent twice
+    rules = current_rules()
+    proposal = Proposal(
+        title=title, body=body, category=category, dong=dong, division=category.default_division,
+        author=author, status=S.OPEN.value, support_count=0, created_at=now, updated_at=now,
+        open_until_at=now + timedelta(days=rules.open_days), submission_key=submission_key,
+    )
+    db.session.add(proposal)
+    db.session.flush()
+    _event(proposal, "created", actor_kind="resident", to_status=S.OPEN.value, now=now)
+    db.session.add(ProposalFollow(proposal_id=proposal.id, user_id=author.id, created_at=now))
+    if active_special_period(now) is not None:
+        _start_review(proposal, now, special=True)
+    return proposal
+
+
+def _start_review(proposal, now, *, special=False):
+    """open → in_review, once: the conditional UPDATE makes concurrent thresholds fire one alert."""
+    rules = current_rules()
+    due = answer_due_at(now, rules)
+    started = db.session.execute(
+        update(Proposal)
+        .where(Proposal.id == proposal.id, Proposal.status == S.OPEN.value, Proposal.review_started_at.is_(None))
+        .values(status=S.IN_REVIEW.value, review_started_at=now, answer_due_at=due, is_special_period=special,
+                updated_at=now)
+        .returning(Proposal.id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if started is None:
+        return False
+    db.session.refresh(proposal)
+    event = _event(proposal, "special_period" if special else "threshold", actor_kind="system",
+                   from_status=S.OPEN.value, to_status=S.IN_REVIEW.value, division=proposal.division, now=now)
+    alert_division("review.requested", proposal, proposal.division, now=now)
+    _tell_followers(proposal, event)
+    return True
+
+
+def _request_mayor(proposal, now):
+    """At the Mayor's threshold, once: the Mayor's office must answer on the same clock."""
+    due = answer_due_at(now, current_rules())
+    requested = db.session.execute(
+        update(Proposal)
+        .where(Proposal.id == proposal.id, Proposal.mayor_requested_at.is_(None))
+        .values(mayor_requested_at=now, mayor_due_at=due)
+        .returning(Proposal.id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if requested is None:
+        return False
+    db.session.refresh(proposal)
+    office = mayor_office()
+    _event(proposal, "mayor_requested", actor_kind="system", division=office, now=now)
+    alert_division("mayor.requested", proposal, office, now=now)
+    return True
+
+
+# --- sympathy (공감) ----------------------------------------------------------------------------
+
+def support_proposal(user, proposal, now=None):
+    """One sympathy per verified resident; the count and the thresholds move in the same transaction."""
+    now = now or utcnow()
+    refusal = permissions.why_not_support(user, proposal)
+    if refusal:
+        raise ServiceError(refusal)
+    try:
+        with db.session.begin_nested():
+            db.session.add(Sympathy(proposal_id=proposal.id, user_id=user.id, created_at=now))
+    except IntegrityError:
+        raise ServiceError(_l("You already support this proposal.")) from None
+    # The row lock taken here orders concurrent sympathies; the status guard refuses a late one.
+    count = db.session.execute(
+        update(Proposal)
+        .where(Proposal.id == proposal.id, Proposal.status.in_(ACCEPTS_SYMPATHY))
+        .values(support_count=Proposal.support_count + 1)
+        .returning(Proposal.support_count)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if count is None:
+        raise ServiceError(_l("This proposal no longer takes support."))
+    db.session.refresh(proposal)
+    rules = current_rules()
+    if count >= rules.review_threshold:
+        _start_review(proposal, now)
+    if count >= rules.mayor_threshold:
+        _request_mayor(proposal, now)
+    return count
+
+
+def withdraw_support(user, proposal, now=None):
+    """Withdrawing never undoes a review or the Mayor's request."""
+    if proposal.status not in ACCEPTS_SYMPATHY:
+        raise ServiceError(_l("Support can only be withdrawn while the proposal is open."))
+    removed = db.session.execute(
+        delete(Sympathy).where(Sympathy.proposal_id == proposal.id, Sympathy.user_id == user.id)
+        .returning(Sympathy.id).execution_options(synchronize_session=False)
+    ).first()
+    if removed is None:
+        raise ServiceError(_l("You do not support this proposal."))
+    count = db.session.execute(
+        update(Proposal).where(Proposal.id == proposal.id)
+        .values(support_count=Proposal.support_count - 1)
+        .returning(Proposal.support_count).execution_options(synchronize_session=False)
+    ).scalar_one()
+    db.session.refresh(proposal)
+    return count
+
+
+def has_supported(user, proposal):
+    if not user or not user.is_authenticated:
+        return False
+    return db.session.execute(
+        select(Sympathy.id).filter_by(proposal_id=proposal.id, user_id=user.id)).first() is not None
+
+
+# --- the division and the Mayor ------------------------------------------------------------------
+
+def answer_proposal(actor, proposal, *, decision, body, now=None):
+    """in_review → answered, signed by the division."""
+    now = now or utcnow()
+    if not permissions.can_answer(actor, proposal):
+        raise ServiceError(_l("Only the division in charge can answer this proposal."))
+    if proposal.status != S.IN_REVIEW.value:
+        raise TransitionError(_l("Only a proposal under division review can be answered."))
+    db.session.add(ProposalAnswer(proposal=proposal, kind="division", division=proposal.division,
+                                  decision=decision, body=body, answered_at=now))
+    return _move(proposal, S.ANSWERED.value, actor_kind="division", division=proposal.division, now=now,
+                 actor=actor, kind="answered")
+
+
+def answer_as_mayor(actor, proposal, *, decision, body, now=None):
+    """The Mayor's separate answer, owed once the Mayor's threshold is reached."""
+    now = now or utcnow()
+    office = mayor_office()
+    if not permissions.can_answer_as_mayor(actor, office):
+        raise ServiceError(_l("Only the Mayor's office can give the Mayor's answer."))
+    if proposal.mayor_requested_at is None:
+        raise TransitionError(_l("This proposal has not reached the Mayor's threshold."))
+    if any(a.kind == "mayor" for a in proposal.answers):
+        raise TransitionError(_l("The Mayor has already answered this proposal."))
+    db.session.add(ProposalAnswer(proposal=proposal, kind="mayor", division=office, decision=decision,
+                                  body=body, answered_at=now))
+    event = _event(proposal, "mayor_answered", actor_kind="mayor", division=office, now=now)
+    _tell_followers(proposal, event, except_user=actor)
+    return event
+
+
+def transfer_proposal(actor, proposal, division, reason, now=None):
+    """Staff of the division in charge (or an admin) hand the proposal to another division."""
+    now = now or utcnow()
+    if not permissions.can_answer(actor, proposal):
+        raise ServiceError(_l("Only the division in charge can transfer this proposal."))
+    if proposal.status not in (S.OPEN.value, S.IN_REVIEW.value):
+        raise TransitionError(_l("Only an open proposal or one under review can be transferred."))
+    if division is None or division.id == proposal.division_id:
+        raise ServiceError(_l("Choose a different division."))
+    previous = proposal.division
+    proposal.division = division
+    proposal.updated_at = now
+    event = _event(proposal, "transferred", actor_kind="division", division=previous, note=reason, now=now)
+    if proposal.status == S.IN_REVIEW.value:
+        alert_division("review.requested", proposal, division, now=now, occurrence=str(event.id))
+    return event
+
+
+# --- conference, vote, result --------------------------------------------------------------------
+
+def send_to_conference(actor, proposal, conference, now=None):
+    now = now or utcnow()
+    _admin_only(actor)
+    proposal.conference = conference
+    return _move(proposal, S.AT_CONFERENCE.value, actor_kind="admin", now=now, actor=actor,
+                 note=conference.title)
+
+
+def open_vote(actor, proposal, *, opens_at, closes_at, quorum=None, now=None):
+    now = now or utcnow()
+    _admin_only(actor)
+    if closes_at <= opens_at:
+        raise ServiceError(_l("The vote must close after it opens."))
+    if quorum is not None and quorum < 1:
+        raise ServiceError(_l("The quorum must be at least 1, or empty."))
+    proposal.vote_opens_at, proposal.vote_closes_at, proposal.vote_quorum = opens_at, closes_at, quorum
+    return _move(proposal, S.VOTING.value, actor_kind="admin", now=now, actor=actor)
+
+
+def cast_vote(user, proposal, choice, now=None):
+    """One vote per verified resident while the vote is open."""
+    now = now or utcnow()
+    refusal = permissions.why_not_vote(user, proposal, now)
+    if refusal:
+        raise ServiceError(refusal)
+    if choice not in ("yes", "no"):
+        raise ServiceError(_l("Choose yes or no."))
+    try:
+        with db.session.begin_nested():
+            db.session.add(ProposalVote(proposal_id=proposal.id, user_id=user.id, choice=choice, created_at=now))
+    except IntegrityError:
+        raise ServiceError(_l("You have already voted on this proposal.")) from None
+    column = Proposal.votes_yes if choice == "yes" else Proposal.votes_no
+    db.session.execute(update(Proposal).where(Proposal.id == proposal.id).values({column: column + 1})
+                       .execution_options(synchronize_session=False))
+    db.session.refresh(proposal)
+
+
+def vote_outcome(proposal):
+    """Adopted on a majority of the votes cast, if the quorum (when set) was reached."""
+    cast = proposal.votes_yes + proposal.votes_no
+    if proposal.vote_quorum and cast < proposal.vote_quorum:
+        return S.REJECTED.value
+    return S.ADOPTED.value if proposal.votes_yes > proposal.votes_no else S.REJECTED.value
+
+
+def close_vote(actor, proposal, now=None):
+    now = now or utcnow()
+    if actor is not None:
+        _admin_only(actor)
+    if proposal.status != S.VOTING.value:
+        raise TransitionError(_l("This proposal is not being voted on."))
+    if actor is None and now < proposal.vote_closes_at:
+        return None
+    outcome = vote_outcome(proposal)
+    return _move(proposal, outcome, actor_kind="admin" if actor else "system", now=now, actor=actor,
+                 note=f"{proposal.votes_yes}:{proposal.votes_no}")
+
+
+def start_implementation(actor, proposal, now=None):
+    now = now or utcnow()
+    if not permissions.can_answer(actor, proposal):
+        raise ServiceError(_l("Only the division in charge can update this proposal."))
+    return _move(proposal, S.IMPLEMENTING.value, actor_kind="division", division=proposal.division, now=now,
+                 actor=actor)
+
+
+def complete_proposal(actor, proposal, result_body, now=None):
+    now = now or utcnow()
+    if not permissions.can_answer(actor, proposal):
+        raise ServiceError(_l("Only the division in charge can update this proposal."))
+    if not (result_body or "").strip():
+        raise ServiceError(_l("Write the result to publish."))
+    proposal.result_body, proposal.result_published_at = result_body, now
+    return _move(proposal, S.COMPLETED.value, actor_kind="division", division=proposal.division, now=now,
+                 actor=actor)
+
+
+# --- side states ---------------------------------------------------------------------------------
+
+def withdraw_proposal(actor, proposal, now=None):
+    now = now or utcnow()
+    if actor is None or proposal.author_id != actor.id:
+        raise ServiceError(_l("Only the author can withdraw a proposal."))
+    proposal.withdrawn_at = now
+    return _move(proposal, S.WITHDRAWN.value, actor_kind="resident", now=now, actor=actor)
+
+
+def hide_proposal(actor, proposal, reason, now=None):
+    now = now or utcnow()
+    _admin_only(actor)
+    if not (reason or "").strip():
+        raise ServiceError(_l("Give the reason; the author will see it."))
+    previous = proposal.status
+    event = _move(proposal, S.HIDDEN.value, actor_kind="admin", note=reason, now=now, actor=actor, kind="hidden")
+    proposal.status_before_hidden, proposal.hidden_at, proposal.hidden_reason = previous, now, reason
+    return event
+
+
+def unhide_proposal(actor, proposal, now=None):
+    now = now or utcnow()
+    _admin_only(actor)
+    if proposal.status != S.HIDDEN.value:
+        raise TransitionError(_l("This proposal is not hidden."))
+    restored = proposal.status_before_hidden or S.CLOSED.value
+    proposal.status = restored
+    proposal.hidden_at = proposal.hidden_reason = proposal.status_before_hidden = None
+    return _event(proposal, "unhidden", actor_kind="admin", from_status=S.HIDDEN.value, to_status=restored, now=now)
+
+
+def close_expired(now=None):
+    """Scheduled: open proposals whose open period ended without a threshold close (and stay readable)."""
+    now = now or utcnow()
+    expired = db.session.execute(
+        select(Proposal).where(Proposal.status == S.OPEN.value, Proposal.open_until_at.isnot(None),
+                               Proposal.open_until_at <= now)
+    ).scalars().all()
+    for proposal in expired:
+        proposal.closed_at = now
+        _move(proposal, S.CLOSED.value, actor_kind="system", now=now, kind="expired")
+    return len(expired)
+
+
+def close_finished_votes(now=None):
+    """Scheduled: votes whose closing time has passed are counted."""
+    now = now or utcnow()
+    due = db.session.execute(
+        select(Proposal).where(Proposal.status == S.VOTING.value, Proposal.vote_closes_at <= now)
+    ).scalars().all()
+    for proposal in due:
+        close_vote(None, proposal, now)
+    return len(due)
+
+
+# --- follows -------------------------------------------------------------------------------------
+
+def follow(user, proposal):
+    try:
+        with db.session.begin_nested():
+            db.session.add(ProposalFollow(proposal_id=proposal.id, user_id=user.id))
+    except IntegrityError:
+        pass
+
+
+def unfollow(user, proposal):
+    db.session.execute(delete(ProposalFollow).where(ProposalFollow.proposal_id == proposal.id,
+                                                    ProposalFollow.user_id == user.id))
+
+
+def is_following(user, proposal):
+    if not user or not user.is_authenticated:
+        return False
+    return db.session.execute(select(ProposalFollow.id).filter_by(proposal_id=proposal.id, user_id=user.id)).first() is not None
+
+
+def _admin_only(actor):
+    if not permissions.can_administer(actor):
+        raise ServiceError(_l("Only the platform officer can do this."))
