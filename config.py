@@ -69,6 +69,7 @@ class Config:
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute;50 per hour")
     # …and per IP address, looser, against one machine trying many addresses.
     RATELIMIT_LOGIN_IP = os.environ.get("RATELIMIT_LOGIN_IP", "30 per minute;300 per hour")
+    RATELIMIT_PARTICIPATION = os.environ.get("RATELIMIT_PARTICIPATION", "60 per minute;600 per hour")
     RATELIMIT_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True  # a Redis outage must not turn logins into 500s
     RATELIMIT_HEADERS_ENABLED = True

@@ -49,9 +49,41 @@ def unread_notifications():
     return unread_count(current_user) if current_user.is_authenticated else 0
 
 
+def timeline_text(event):
+    """One line of a proposal's public timeline, in the reader's language."""
+    from flask_babel import gettext as _
+
+    division = event.division.name if event.division else ""
+    status = str(PROPOSAL_STATUS.get(event.to_status, event.to_status or ""))
+    texts = {
+        "created": lambda: _("Proposed by a resident"),
+        "threshold": lambda: _("Reached the support threshold: sent to %(division)s for review", division=division),
+        "special_period": lambda: _("Sent straight to %(division)s for review (special participation period)",
+                                    division=division),
+        "mayor_requested": lambda: _("Reached the Mayor's threshold: the Mayor's office will answer"),
+        "mayor_answered": lambda: _("The Mayor answered"),
+        "answered": lambda: _("%(division)s answered", division=division),
+        "transferred": lambda: _("%(division)s transferred it to another division", division=division),
+        "expired": lambda: _("Closed: the open period ended without reaching the threshold"),
+        "hidden": lambda: _("Hidden by a moderator"),
+        "unhidden": lambda: _("Visible again"),
+    }
+    if event.kind in texts:
+        return texts[event.kind]()
+    return _("Status changed to “%(status)s”", status=status)
+
+
+def current_rules_global():
+    from app.services.rules import current_rules
+
+    return current_rules()
+
+
 def init_app(app):
     app.jinja_env.globals["site_name"] = site_name
     app.jinja_env.globals["unread_notifications"] = unread_notifications
+    app.jinja_env.globals["timeline_text"] = timeline_text
+    app.jinja_env.globals["current_rules"] = current_rules_global
     app.jinja_env.globals["status_labels"] = PROPOSAL_STATUS
     app.jinja_env.globals["decision_labels"] = ANSWER_DECISION
     app.jinja_env.globals["role_labels"] = ROLE

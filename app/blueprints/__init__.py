@@ -8,6 +8,7 @@ def register_blueprints(app):
     from app.blueprints.main import bp as main_bp
     from app.blueprints.notifications import bp as notifications_bp
     from app.blueprints.proposals import bp as proposals_bp
+    from app.blueprints.staff import bp as staff_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
@@ -15,3 +16,4 @@ def register_blueprints(app):
     app.register_blueprint(proposals_bp, url_prefix="/proposals")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(notifications_bp, url_prefix="/notifications")
+    app.register_blueprint(staff_bp, url_prefix="/staff")

@@ -133,10 +133,14 @@ def _vanished_jobs(queued_ids):
 
 
 def periodic():
-    """Run every minute by the worker's ticker: the sweeper and the deadline reminders."""
+    """Run every minute by the worker's ticker: sweeper, deadline reminders, expiry, vote closing."""
+    from app.services import proposals
     from app.services.deadlines import send_deadline_reminders
 
     swept = sweep()
     reminded = send_deadline_reminders()
+    closed = proposals.close_expired()
+    counted = proposals.close_finished_votes()
+    db.session.commit()
     db.session.remove()
-    return {"swept": len(swept), "reminders": reminded}
+    return {"swept": len(swept), "reminders": reminded, "expired": closed, "votes_closed": counted}

@@ -20,6 +20,7 @@ class ListQuery:
     status: str | None = None
     dong: Dong | None = None
     sort: str = "newest"
+    text: str = ""
     page: int = 1
     problems: list = field(default_factory=list)  # translated notes about ignored input
 
@@ -35,6 +36,8 @@ class ListQuery:
             out["dong"] = self.dong.code
         if self.sort != "newest":
             out["sort"] = self.sort
+        if self.text:
+            out["q"] = self.text
         return out
 
 
@@ -54,6 +57,7 @@ def parse_list_query(args):
         q.dong = db.session.execute(select(Dong).filter_by(code=code)).scalar_one_or_none()
         if q.dong is None:
             q.problems.append(_l("The neighbourhood you asked for does not exist, so all neighbourhoods are shown."))
+    q.text = " ".join(args.get("q", "").split())[:100]
     sort = args.get("sort", "newest")
     if sort in PROPOSAL_SORTS:
         q.sort = sort
@@ -76,7 +80,8 @@ class Page:
     pages: int
 
 
-def list_proposals(q, per_page):
+def public_conditions(q):
+    """The filters of the list, the search and the exports; hidden proposals never match."""
     conditions = [Proposal.status != ProposalStatus.HIDDEN.value]
     if q.category:
         conditions.append(Proposal.category_id == q.category.id)
@@ -84,6 +89,14 @@ def list_proposals(q, per_page):
         conditions.append(Proposal.status == q.status)
     if q.dong:
         conditions.append(Proposal.dong_id == q.dong.id)
+    if q.text:
+        escaped = q.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(Proposal.title.like(f"%{escaped}%", escape="\\"))
+    return conditions
+
+
+def list_proposals(q, per_page):
+    conditions = public_conditions(q)
     total = db.session.execute(select(func.count(Proposal.id)).where(*conditions)).scalar_one()
     pages = max(1, -(-total // per_page))
     if q.page > pages:

@@ -1,5 +1,6 @@
 """Browser fixtures: the portal served by a real HTTP server on seeded SQLite, and Debian's Chromium."""
 import threading
+from datetime import UTC
 
 import pytest
 from werkzeug.serving import make_server
@@ -14,6 +15,12 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
 ]
+
+
+class Live(str):
+    """The server's base URL (a str, so `live_server + "/path"` works) that also carries the app."""
+
+    app = None
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +47,9 @@ def live_server(tmp_path_factory, redis_server):
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{port}"
+    live = Live(f"http://127.0.0.1:{port}")
+    live.app = app
+    yield live
     server.shutdown()
     with app.app_context():
         db.engine.dispose()
@@ -62,3 +71,48 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(scope="session")
+def people(live_server):
+    """Accounts on the live server: make_person(email, role=..., verified=True, division=...) -> email."""
+    from datetime import datetime
+
+    from app.models import Dong, StaffMembership, User
+
+    app = live_server.app
+
+    def make_person(email, *, role="resident", verified=True, division_name=None, locale="ko", name="주민"):
+        with app.app_context():
+            user = db.session.query(User).filter_by(email=email).first()
+            if user is None:
+                user = User(email=email, display_name=name, locale=locale, role=role, privacy_consent_version="t",
+                            privacy_consent_at=datetime.now(UTC))
+                user.set_password("sunflower 2026")
+                db.session.add(user)
+            if verified:
+                user.is_verified_resident = True
+                user.dong = db.session.query(Dong).filter_by(code="1162052500").one()
+                user.verified_at = datetime.now(UTC)
+            if division_name:
+                from app.models import Division
+
+                division = db.session.query(Division).filter_by(name_ko=division_name).one()
+                db.session.add(StaffMembership(user=user, division=division))
+            db.session.commit()
+            db.session.remove()
+        return email
+
+    return make_person
+
+
+def sign_in(browser, live_server, email, locale):
+    context = browser.new_context(locale="ko-KR" if locale == "ko" else "en-US")
+    page = context.new_page()
+    page.goto(live_server + f"/lang/{locale}?next=/auth/login")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill("sunflower 2026")
+    page.locator("main button[type=submit]").click()
+    page.wait_for_load_state()
+    page.goto(live_server + f"/lang/{locale}?next=/")  # the account's saved language follows the switch
+    return context, page

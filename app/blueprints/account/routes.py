@@ -87,3 +87,11 @@ def change_alerts():
             flash(_("Your alert settings have been saved."), "success")
             return redirect(url_for("account.settings"))
     return _page(alert_form=form, status=400)
+
+
+@bp.route("/activity")
+@login_required
+def activity():
+    from app.services import activity as activity_service
+
+    return render_template("account/activity.html", **activity_service.activity_of(current_user))

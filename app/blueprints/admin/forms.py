@@ -3,8 +3,18 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    EmailField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.blueprints.auth.forms import LANGUAGE_CHOICES
 from app.forms_common import CleanText, clean_filter
@@ -41,3 +51,46 @@ class DivisionEditForm(FlaskForm):
     locale = RadioField(_l("Language of alerts"), choices=LANGUAGE_CHOICES,
                         validators=[DataRequired(message=_l("Choose a language."))])
     is_active = BooleanField(_l("Active"))
+
+
+class RulesForm(FlaskForm):
+    review_threshold = IntegerField(_l("Supporters for division review"), validators=[
+        InputRequired(message=_l("Enter a number.")), NumberRange(min=1, max=100000, message=_l("Enter a number from 1."))])
+    mayor_threshold = IntegerField(_l("Supporters for the Mayor's answer"), validators=[
+        InputRequired(message=_l("Enter a number.")), NumberRange(min=2, max=1000000, message=_l("Enter a number from 2."))])
+    answer_days = IntegerField(_l("Days to answer"), validators=[
+        InputRequired(message=_l("Enter a number.")), NumberRange(min=1, max=90, message=_l("Enter 1 to 90."))])
+    use_business_days = BooleanField(_l("Count Korean business days (weekends and public holidays excluded)"))
+    open_days = IntegerField(_l("Days a proposal stays open for support"), validators=[
+        InputRequired(message=_l("Enter a number.")), NumberRange(min=1, max=365, message=_l("Enter 1 to 365."))])
+
+
+class SpecialPeriodForm(FlaskForm):
+    title_ko = StringField(_l("Title in Korean"), filters=[clean_filter], validators=[
+        DataRequired(message=_l("Enter a title.")), CleanText(), Length(max=200)])
+    title_en = StringField(_l("Title in English"), filters=[clean_filter], validators=[
+        DataRequired(message=_l("Enter a title.")), CleanText(), Length(max=200)])
+    starts_on = DateField(_l("First day"), validators=[InputRequired(message=_l("Enter a date."))])
+    ends_on = DateField(_l("Last day"), validators=[InputRequired(message=_l("Enter a date."))])
+
+
+class ConferenceForm(FlaskForm):
+    title = StringField(_l("Conference title"), filters=[clean_filter], validators=[
+        DataRequired(message=_l("Enter a title.")), CleanText(), Length(max=200)])
+    held_on = DateField(_l("Date"), validators=[InputRequired(message=_l("Enter a date."))])
+    agenda = TextAreaField(_l("Agenda"), filters=[clean_filter], validators=[Optional(), CleanText(), Length(max=10000)])
+    minutes = TextAreaField(_l("Minutes"), filters=[clean_filter], validators=[Optional(), CleanText(), Length(max=20000)])
+
+
+class VoteOpenForm(FlaskForm):
+    opens_at = DateTimeLocalField(_l("Opens (Seoul time)"), format="%Y-%m-%dT%H:%M",
+                                  validators=[InputRequired(message=_l("Enter a date and time."))])
+    closes_at = DateTimeLocalField(_l("Closes (Seoul time)"), format="%Y-%m-%dT%H:%M",
+                                   validators=[InputRequired(message=_l("Enter a date and time."))])
+    quorum = IntegerField(_l("Minimum number of votes (optional)"), validators=[
+        Optional(), NumberRange(min=1, message=_l("Enter a number from 1."))])
+
+
+class HideForm(FlaskForm):
+    reason = TextAreaField(_l("Reason (shown to the author)"), filters=[clean_filter], validators=[
+        DataRequired(message=_l("Give the reason; the author will see it.")), CleanText(), Length(max=1000)])

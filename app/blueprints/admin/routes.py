@@ -1,10 +1,20 @@
 """Routes of the admin pages."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import or_, select
 
 from app.blueprints.admin import bp
-from app.blueprints.admin.forms import DivisionEditForm, UnverifyResidentForm, VerifyResidentForm
+from app.blueprints.admin.forms import (
+    ConferenceForm,
+    DivisionEditForm,
+    HideForm,
+    RulesForm,
+    SpecialPeriodForm,
+    UnverifyResidentForm,
+    VerifyResidentForm,
+    VoteOpenForm,
+)
 from app.extensions import db
 from app.models import Division, Dong, User
 from app.services import ServiceError, accounts, divisions, outbox_admin
@@ -101,3 +111,206 @@ def resend_notification(notification_id):
             db.session.commit()
             flash(_("The notification will be sent again."), "success")
     return redirect(url_for("admin.notifications"))
+
+
+# --- rules, special periods, audit ---------------------------------------------------------------
+
+def _rules_page(rules_form=None, period_form=None, status=200):
+    from app.models import AuditEntry, SpecialPeriod
+    from app.services.rules import current_rules
+
+    rules = current_rules()
+    return render_template(
+        "admin/rules.html", rules_form=rules_form or RulesForm(obj=rules), period_form=period_form or SpecialPeriodForm(),
+        periods=db.session.execute(select(SpecialPeriod).order_by(SpecialPeriod.starts_on.desc())).scalars().all(),
+        audit=db.session.execute(select(AuditEntry).order_by(AuditEntry.created_at.desc()).limit(50)).scalars().all(),
+        button=UnverifyResidentForm(),
+    ), status
+
+
+@bp.route("/rules", methods=["GET", "POST"])
+def rules():
+    from app.services import rules as rules_service
+
+    if request.method == "GET":
+        return _rules_page()
+    form = RulesForm()
+    if not form.validate_on_submit():
+        return _rules_page(rules_form=form, status=400)
+    try:
+        rules_service.update_rules(current_user, **{f: getattr(form, f).data for f in rules_service.RULE_FIELDS})
+        db.session.commit()
+    except ServiceError as err:
+        db.session.rollback()
+        form.mayor_threshold.errors.append(err.message)
+        return _rules_page(rules_form=form, status=400)
+    flash(_("The rules have been saved. They apply from now on."), "success")
+    return redirect(url_for("admin.rules"))
+
+
+@bp.route("/special-periods", methods=["POST"])
+def add_special_period():
+    from app.services import rules as rules_service
+
+    form = SpecialPeriodForm()
+    if not form.validate_on_submit():
+        return _rules_page(period_form=form, status=400)
+    try:
+        rules_service.add_special_period(current_user, title_ko=form.title_ko.data, title_en=form.title_en.data,
+                                         starts_on=form.starts_on.data, ends_on=form.ends_on.data)
+        db.session.commit()
+    except ServiceError as err:
+        db.session.rollback()
+        form.ends_on.errors.append(err.message)
+        return _rules_page(period_form=form, status=400)
+    flash(_("The special participation period has been added."), "success")
+    return redirect(url_for("admin.rules"))
+
+
+@bp.route("/special-periods/<id:period_id>/delete", methods=["POST"])
+def delete_special_period(period_id):
+    from app.models import SpecialPeriod
+    from app.services import rules as rules_service
+
+    period = db.session.get(SpecialPeriod, period_id) or abort(404)
+    if UnverifyResidentForm().validate_on_submit():
+        rules_service.delete_special_period(current_user, period)
+        db.session.commit()
+        flash(_("The special participation period has been deleted."), "success")
+    return redirect(url_for("admin.rules"))
+
+
+# --- one proposal: hide, conference, vote --------------------------------------------------------
+
+def _proposal_page(proposal, hide_form=None, conference_form=None, vote_form=None, status=200):
+    from app.models import PolicyConference
+
+    conferences = db.session.execute(select(PolicyConference).order_by(PolicyConference.held_on.desc())).scalars().all()
+    return render_template(
+        "admin/proposal.html", proposal=proposal, hide_form=hide_form or HideForm(),
+        conference_form=conference_form or ConferenceForm(), vote_form=vote_form or VoteOpenForm(),
+        conferences=conferences, button=UnverifyResidentForm(),
+    ), status
+
+
+def _admin_proposal(proposal_id):
+    from app.models import Proposal
+
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None or proposal.is_imported:
+        abort(404)
+    return proposal
+
+
+@bp.route("/proposals/<id:proposal_id>")
+def proposal(proposal_id):
+    return _proposal_page(_admin_proposal(proposal_id))
+
+
+def _run(proposal, action, success):
+    try:
+        action()
+        db.session.commit()
+        flash(success, "success")
+    except ServiceError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+    return redirect(url_for("admin.proposal", proposal_id=proposal.id))
+
+
+@bp.route("/proposals/<id:proposal_id>/hide", methods=["POST"])
+def hide_proposal(proposal_id):
+    from app.services import proposals as service
+
+    proposal = _admin_proposal(proposal_id)
+    form = HideForm()
+    if not form.validate_on_submit():
+        return _proposal_page(proposal, hide_form=form, status=400)
+    return _run(proposal, lambda: service.hide_proposal(current_user, proposal, form.reason.data),
+                _("The proposal is hidden from the public."))
+
+
+@bp.route("/proposals/<id:proposal_id>/unhide", methods=["POST"])
+def unhide_proposal(proposal_id):
+    from app.services import proposals as service
+
+    proposal = _admin_proposal(proposal_id)
+    if not UnverifyResidentForm().validate_on_submit():
+        abort(400)
+    return _run(proposal, lambda: service.unhide_proposal(current_user, proposal), _("The proposal is visible again."))
+
+
+@bp.route("/proposals/<id:proposal_id>/conference", methods=["POST"])
+def send_to_conference(proposal_id):
+    from app.models import PolicyConference
+    from app.services import proposals as service
+
+    proposal = _admin_proposal(proposal_id)
+    existing = request.form.get("conference_id", "")
+    if existing.isdigit():
+        conference = db.session.get(PolicyConference, int(existing)) or abort(404)
+        if not UnverifyResidentForm().validate_on_submit():
+            abort(400)
+    else:
+        form = ConferenceForm()
+        if not form.validate_on_submit():
+            return _proposal_page(proposal, conference_form=form, status=400)
+        conference = PolicyConference(title=form.title.data, held_on=form.held_on.data, agenda=form.agenda.data or "",
+                                      minutes=form.minutes.data or "")
+        db.session.add(conference)
+    return _run(proposal, lambda: service.send_to_conference(current_user, proposal, conference),
+                _("The proposal goes to the policy conference."))
+
+
+@bp.route("/proposals/<id:proposal_id>/vote/open", methods=["POST"])
+def open_vote(proposal_id):
+    from app.services import proposals as service
+    from app.services.rules import seoul
+
+    proposal = _admin_proposal(proposal_id)
+    form = VoteOpenForm()
+    if not form.validate_on_submit():
+        return _proposal_page(proposal, vote_form=form, status=400)
+    opens = form.opens_at.data.replace(tzinfo=seoul())
+    closes = form.closes_at.data.replace(tzinfo=seoul())
+    return _run(proposal, lambda: service.open_vote(current_user, proposal, opens_at=opens, closes_at=closes,
+                                                    quorum=form.quorum.data), _("The residents' vote is open."))
+
+
+@bp.route("/proposals/<id:proposal_id>/vote/close", methods=["POST"])
+def close_vote(proposal_id):
+    from app.services import proposals as service
+
+    proposal = _admin_proposal(proposal_id)
+    if not UnverifyResidentForm().validate_on_submit():
+        abort(400)
+    return _run(proposal, lambda: service.close_vote(current_user, proposal), _("The vote is closed and counted."))
+
+
+# --- reported comments ---------------------------------------------------------------------------
+
+@bp.route("/reports")
+def reports():
+    from app.services import comments as comment_service
+
+    return render_template("admin/reports.html", reports=comment_service.open_reports(), form=HideForm())
+
+
+@bp.route("/comments/<id:comment_id>/hide", methods=["POST"])
+def hide_comment(comment_id):
+    from app.models import Comment
+    from app.services import comments as comment_service
+
+    item = db.session.get(Comment, comment_id) or abort(404)
+    form = HideForm()
+    if form.validate_on_submit():
+        try:
+            comment_service.hide_comment(current_user, item, form.reason.data)
+            db.session.commit()
+            flash(_("The comment is hidden; its author has been told why."), "success")
+        except ServiceError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+    else:
+        flash(_("Give the reason; the author will see it."), "error")
+    return redirect(url_for("admin.reports"))

@@ -1,5 +1,5 @@
 """Routes of the main blueprint."""
-from flask import current_app, redirect, render_template, request, url_for
+from flask import Response, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.blueprints.main import bp
@@ -22,6 +22,35 @@ def about():
 @bp.route("/privacy")
 def privacy():
     return render_template("main/privacy.html")
+
+
+@bp.route("/proposals.csv")
+def proposals_csv():
+    from app.services import exports, proposal_queries
+
+    q = proposal_queries.parse_list_query(request.args)
+    return Response(exports.as_csv(q), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=proposals.csv"})
+
+
+@bp.route("/proposals.json")
+def proposals_json():
+    from app.services import exports, proposal_queries
+
+    q = proposal_queries.parse_list_query(request.args)
+    return jsonify(proposals=list(exports.rows(q)), licence="KOGL Type 1 (imported rows: see source_attribution)")
+
+
+@bp.route("/proposals.atom")
+def proposals_feed():
+    """An Atom feed of the newest public proposals (the list's filters apply)."""
+    from itertools import islice
+
+    from app.services import exports, proposal_queries
+
+    q = proposal_queries.parse_list_query(request.args)
+    entries = list(islice(exports.rows(q), 50))
+    return Response(render_template("main/feed.xml", entries=entries), mimetype="application/atom+xml")
 
 
 @bp.route("/favicon.ico")

@@ -1,9 +1,35 @@
-"""Routes of the proposals menu."""
-from flask import abort, current_app, render_template, request
+"""Routes of the proposals menu: thin — parse, call one service, commit, flash and redirect."""
+import json
+import secrets
+import shutil
+import uuid
+from pathlib import Path
+
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import format_decimal, ngettext
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.blueprints.proposals import bp
+from app.blueprints.proposals.forms import ButtonForm, CommentForm, ProposalForm, ReasonForm, VoteForm
+from app.extensions import db, limiter
 from app.labels import PROPOSAL_SORTS, PUBLIC_STATUSES
-from app.services import proposal_queries
+from app.models import Category, Comment, Dong, Proposal, ProposalAttachment
+from app.services import ServiceError, attachments, comments, permissions, proposal_queries
+from app.services import proposals as service
+
+
+def _participation_limit():
+    return current_app.config["RATELIMIT_PARTICIPATION"]
+
+
+def _participant_key():
+    """Per resident when signed in (many residents share one address), else per address."""
+    from flask_limiter.util import get_remote_address
+
+    return f"user:{current_user.id}" if current_user.is_authenticated else get_remote_address()
 
 
 @bp.route("/")
@@ -16,9 +42,293 @@ def index():
     )
 
 
-@bp.route("/<id:proposal_id>")
-def detail(proposal_id):
+def _public_or_404(proposal_id):
     proposal = proposal_queries.get_public_proposal(proposal_id)
     if proposal is None:
         abort(404)
-    return render_template("proposals/detail.html", proposal=proposal)
+    return proposal
+
+
+@bp.route("/<id:proposal_id>")
+def detail(proposal_id):
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None:
+        abort(404)
+    if not proposal.is_public:
+        # The author sees why it was hidden; everyone else gets a 404. The body is never shown.
+        if current_user.is_authenticated and (proposal.author_id == current_user.id or current_user.is_admin):
+            return render_template("proposals/hidden.html", proposal=proposal, button=ButtonForm())
+        abort(404)
+    proposal = _public_or_404(proposal_id)
+    return render_template("proposals/detail.html", **_detail_context(proposal))
+
+
+def _detail_context(proposal, comment_form=None):
+    from app.models.base import utcnow
+    from app.services import rules as rules_service
+
+    now = utcnow()
+    thread = db.session.execute(
+        select(Comment).where(Comment.proposal_id == proposal.id, Comment.parent_id.is_(None))
+        .order_by(Comment.created_at)
+    ).scalars().all()
+    return {
+        "proposal": proposal, "now": now,
+        "supported": service.has_supported(current_user, proposal),
+        "following": service.is_following(current_user, proposal),
+        "support_refusal": permissions.why_not_support(current_user, proposal) if current_user.is_authenticated else None,
+        "can_comment": permissions.can_comment(current_user, proposal),
+        "can_answer": permissions.can_answer(current_user, proposal),
+        "vote_refusal": permissions.why_not_vote(current_user, proposal, now) if proposal.status == "voting" else None,
+        "voted": proposal.status == "voting" and _has_voted(proposal),
+        "thread": thread, "comment_form": comment_form or CommentForm(), "reason_form": ReasonForm(),
+        "vote_form": VoteForm(), "button": ButtonForm(),
+        "overdue": rules_service.is_overdue(proposal.answer_due_at, now) if proposal.status == "in_review" else False,
+        "rules": rules_service.current_rules(),
+    }
+
+
+def _has_voted(proposal):
+    from app.models import ProposalVote
+
+    return current_user.is_authenticated and db.session.execute(
+        select(ProposalVote.id).filter_by(proposal_id=proposal.id, user_id=current_user.id)).first() is not None
+
+
+# --- propose -------------------------------------------------------------------------------------
+
+def _choices(form):
+    categories = db.session.execute(select(Category).order_by(Category.position)).scalars().all()
+    dongs = db.session.execute(select(Dong).order_by(Dong.name_ko)).scalars().all()
+    form.category.choices = [("", _("Choose…"))] + [(c.slug, c.name) for c in categories]
+    form.dong.choices = [("", _("Whole district"))] + [(d.code, d.name) for d in dongs]
+
+
+def _staging_dir(key):
+    safe = "".join(ch for ch in key if ch.isalnum())[:40] or "none"
+    return Path(current_app.instance_path) / "uploads" / "staging" / str(current_user.id) / safe
+
+
+def _stage(key, checked):
+    folder = _staging_dir(key)
+    if checked:
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        manifest = []
+        for name, data, kind in checked:
+            stored = secrets.token_hex(8)
+            (folder / stored).write_bytes(data)
+            manifest.append([name, stored, kind])
+        (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False))
+    return _staged(key)
+
+
+def _staged(key):
+    manifest = _staging_dir(key) / "manifest.json"
+    if not manifest.exists():
+        return []
+    return [(name, (_staging_dir(key) / stored).read_bytes(), kind)
+            for name, stored, kind in json.loads(manifest.read_text())]
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_participation_limit, methods=["POST"], key_func=_participant_key)
+def new():
+    if not permissions.can_propose(current_user):
+        flash(_("Only verified residents can propose. Ask the district office to verify you."), "error")
+        return redirect(url_for("proposals.index"))
+    form = ProposalForm()
+    _choices(form)
+    if request.method == "GET":
+        form.submission_key.data = uuid.uuid4().hex
+        return render_template("proposals/new.html", form=form)
+    action = request.form.get("action", "preview")
+    if not form.validate_on_submit():
+        return render_template("proposals/new.html", form=form), 400
+    try:
+        checked = attachments.check_files(request.files.getlist(form.attachments.name))
+    except ServiceError as err:
+        form.attachments.errors = [err.message]
+        return render_template("proposals/new.html", form=form), 400
+    files = _stage(form.submission_key.data, checked)
+    if action != "submit":
+        return render_template("proposals/preview.html", form=form, files=files)
+    return _create(form, files)
+
+
+def _create(form, files):
+    category = db.session.execute(select(Category).filter_by(slug=form.category.data)).scalar_one()
+    dong = db.session.execute(select(Dong).filter_by(code=form.dong.data)).scalar_one_or_none() if form.dong.data else None
+    try:
+        proposal = service.create_proposal(current_user, title=form.title.data, body=form.body.data, category=category,
+                                           dong=dong, submission_key=form.submission_key.data)
+        if not proposal.attachments:
+            db.session.add_all(attachments.store(proposal, files))
+        db.session.commit()
+    except IntegrityError:  # the same form, sent twice at once: the other request made it
+        db.session.rollback()
+        proposal = db.session.execute(select(Proposal).filter_by(submission_key=form.submission_key.data)).scalar_one()
+    except ServiceError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return render_template("proposals/new.html", form=form), 400
+    shutil.rmtree(_staging_dir(form.submission_key.data), ignore_errors=True)
+    flash(_("Your proposal has been registered."), "success")
+    return redirect(url_for("proposals.detail", proposal_id=proposal.id))
+
+
+@bp.route("/new/edit", methods=["POST"])
+@login_required
+def edit_draft():
+    """Back from the preview to the form, with everything typed (and staged files) kept."""
+    form = ProposalForm()  # filled from the posted preview
+    _choices(form)
+    return render_template("proposals/new.html", form=form, staged=_staged(form.submission_key.data or ""))
+
+
+@bp.route("/<id:proposal_id>/attachments/<id:attachment_id>")
+def attachment(proposal_id, attachment_id):
+    proposal = _public_or_404(proposal_id)
+    item = db.session.get(ProposalAttachment, attachment_id)
+    if item is None or item.proposal_id != proposal.id:
+        abort(404)
+    # Flask writes filename*=UTF-8''… for the Korean name; the file on disk has a generated name.
+    return send_file(attachments.path_of(item), mimetype=item.content_type, as_attachment=True,
+                     download_name=item.original_name)
+
+
+# --- sympathy ------------------------------------------------------------------------------------
+
+def _wants_json():
+    return request.accept_mimetypes.best == "application/json"
+
+
+@bp.route("/<id:proposal_id>/support", methods=["POST"])
+@limiter.limit(_participation_limit, key_func=_participant_key)
+def support(proposal_id):
+    proposal = _public_or_404(proposal_id)
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    withdraw = request.form.get("action") == "withdraw"
+    ok = ButtonForm().validate_on_submit()
+    try:
+        if not ok:
+            abort(400)
+        if withdraw:
+            service.withdraw_support(current_user, proposal)
+            message = _("Your support has been withdrawn.")
+        else:
+            service.support_proposal(current_user, proposal)
+            message = _("Thank you for your support.")
+        db.session.commit()
+        category = "success"
+    except ServiceError as err:
+        db.session.rollback()
+        message, category = str(err.message), "error"
+    proposal = db.session.get(Proposal, proposal_id)
+    supported = service.has_supported(current_user, proposal)
+    if _wants_json():
+        count = proposal.support_count
+        body = jsonify(ok=category == "success", message=message, supported=supported, count=count,
+                       count_text=format_decimal(count),
+                       status_text=ngettext("%(num)s supporter", "%(num)s supporters", count),
+                       status_text_so_far=ngettext("%(num)s supporter so far", "%(num)s supporters so far", count))
+        return body, 200 if category == "success" else 409
+    flash(message, category)
+    return redirect(url_for("proposals.detail", proposal_id=proposal_id) + "#support")
+
+
+# --- follow, withdraw ----------------------------------------------------------------------------
+
+@bp.route("/<id:proposal_id>/follow", methods=["POST"])
+@login_required
+def follow(proposal_id):
+    proposal = _public_or_404(proposal_id)
+    if ButtonForm().validate_on_submit():
+        if request.form.get("action") == "unfollow":
+            service.unfollow(current_user, proposal)
+            flash(_("You no longer follow this proposal."), "info")
+        else:
+            service.follow(current_user, proposal)
+            flash(_("You follow this proposal: you will hear about every step."), "success")
+        db.session.commit()
+    return redirect(url_for("proposals.detail", proposal_id=proposal_id))
+
+
+@bp.route("/<id:proposal_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(proposal_id):
+    proposal = _public_or_404(proposal_id)
+    if ButtonForm().validate_on_submit():
+        try:
+            service.withdraw_proposal(current_user, proposal)
+            db.session.commit()
+            flash(_("Your proposal has been withdrawn."), "success")
+        except ServiceError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+    return redirect(url_for("proposals.detail", proposal_id=proposal_id))
+
+
+# --- comments ------------------------------------------------------------------------------------
+
+@bp.route("/<id:proposal_id>/comments", methods=["POST"])
+@login_required
+@limiter.limit(_participation_limit, key_func=_participant_key)
+def comment(proposal_id):
+    proposal = _public_or_404(proposal_id)
+    form = CommentForm()
+    if not form.validate_on_submit():
+        return render_template("proposals/detail.html", **_detail_context(proposal, form)), 400
+    parent = None
+    if (form.parent_id.data or "").isdigit():
+        parent = db.session.get(Comment, int(form.parent_id.data))
+    try:
+        created = comments.add_comment(current_user, proposal, form.body.data, parent=parent)
+        db.session.commit()
+    except ServiceError as err:
+        db.session.rollback()
+        form.body.errors.append(err.message)
+        return render_template("proposals/detail.html", **_detail_context(proposal, form)), 400
+    flash(_("Your comment has been posted."), "success")
+    return redirect(url_for("proposals.detail", proposal_id=proposal_id) + f"#comment-{created.id}")
+
+
+@bp.route("/<id:proposal_id>/comments/<id:comment_id>/report", methods=["POST"])
+@login_required
+@limiter.limit(_participation_limit, key_func=_participant_key)
+def report(proposal_id, comment_id):
+    _public_or_404(proposal_id)
+    item = db.session.get(Comment, comment_id)
+    if item is None or item.proposal_id != proposal_id:
+        abort(404)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        comments.report_comment(current_user, item, form.reason.data)
+        db.session.commit()
+        flash(_("Thank you. A moderator will look at this comment."), "success")
+    else:
+        flash(_("Tell us why you are reporting this comment."), "error")
+    return redirect(url_for("proposals.detail", proposal_id=proposal_id) + f"#comment-{comment_id}")
+
+
+# --- vote ----------------------------------------------------------------------------------------
+
+@bp.route("/<id:proposal_id>/vote", methods=["POST"])
+@login_required
+@limiter.limit(_participation_limit, key_func=_participant_key)
+def vote(proposal_id):
+    proposal = _public_or_404(proposal_id)
+    form = VoteForm()
+    if not form.validate_on_submit():
+        flash(_("Choose yes or no."), "error")
+        return redirect(url_for("proposals.detail", proposal_id=proposal_id) + "#vote")
+    try:
+        service.cast_vote(current_user, proposal, form.choice.data)
+        db.session.commit()
+        flash(_("Your vote has been recorded."), "success")
+    except ServiceError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+    return redirect(url_for("proposals.detail", proposal_id=proposal_id) + "#vote")

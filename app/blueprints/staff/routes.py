@@ -1,0 +1,118 @@
+"""Routes of the staff pages."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.blueprints.proposals.forms import ButtonForm
+from app.blueprints.staff import bp
+from app.blueprints.staff.forms import AnswerForm, ResultForm, TransferForm
+from app.extensions import db
+from app.models import Division, Proposal
+from app.services import ServiceError, inbox_staff, permissions
+from app.services import proposals as service
+
+
+@bp.route("/")
+def inbox():
+    return render_template("staff/inbox.html", **inbox_staff.inbox_for(current_user))
+
+
+def _proposal_or_404(proposal_id):
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None or proposal.is_imported:
+        abort(404)
+    return proposal
+
+
+def _page(proposal, answer_form=None, transfer_form=None, result_form=None, preview=None, status=200):
+    transfer_form = transfer_form or TransferForm()
+    divisions = db.session.execute(select(Division).where(Division.is_active).order_by(Division.name_ko)).scalars()
+    transfer_form.division.choices = [("", _("Choose…"))] + [(str(d.id), d.name) for d in divisions
+                                                             if d.id != proposal.division_id]
+    office = service.mayor_office()
+    return render_template(
+        "staff/proposal.html", proposal=proposal, answer_form=answer_form or AnswerForm(),
+        transfer_form=transfer_form, result_form=result_form or ResultForm(), button=ButtonForm(), preview=preview,
+        can_answer=permissions.can_answer(current_user, proposal),
+        can_answer_as_mayor=permissions.can_answer_as_mayor(current_user, office) and proposal.mayor_requested_at
+        and not any(a.kind == "mayor" for a in proposal.answers),
+    ), status
+
+
+@bp.route("/proposals/<id:proposal_id>")
+def proposal(proposal_id):
+    return _page(_proposal_or_404(proposal_id))
+
+
+@bp.route("/proposals/<id:proposal_id>/answer", methods=["POST"])
+def answer(proposal_id):
+    proposal = _proposal_or_404(proposal_id)
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        return _page(proposal, answer_form=form, status=400)
+    if request.form.get("action") != "submit":
+        return _page(proposal, answer_form=form, preview=form.body.data)
+    as_mayor = request.form.get("as") == "mayor"
+    try:
+        if as_mayor:
+            service.answer_as_mayor(current_user, proposal, decision=form.decision.data, body=form.body.data)
+        else:
+            service.answer_proposal(current_user, proposal, decision=form.decision.data, body=form.body.data)
+        db.session.commit()
+    except ServiceError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(url_for("staff.proposal", proposal_id=proposal.id))
+    flash(_("The answer has been published."), "success")
+    return redirect(url_for("proposals.detail", proposal_id=proposal.id))
+
+
+@bp.route("/proposals/<id:proposal_id>/transfer", methods=["POST"])
+def transfer(proposal_id):
+    proposal = _proposal_or_404(proposal_id)
+    form = TransferForm()
+    _page(proposal, transfer_form=form)  # fills the choices
+    if not form.validate_on_submit():
+        return _page(proposal, transfer_form=form, status=400)
+    try:
+        service.transfer_proposal(current_user, proposal, db.session.get(Division, int(form.division.data)),
+                                  form.reason.data)
+        db.session.commit()
+    except ServiceError as err:
+        db.session.rollback()
+        form.division.errors.append(err.message)
+        return _page(proposal, transfer_form=form, status=400)
+    flash(_("The proposal has been transferred."), "success")
+    return redirect(url_for("staff.inbox"))
+
+
+@bp.route("/proposals/<id:proposal_id>/implement", methods=["POST"])
+def implement(proposal_id):
+    proposal = _proposal_or_404(proposal_id)
+    if ButtonForm().validate_on_submit():
+        try:
+            service.start_implementation(current_user, proposal)
+            db.session.commit()
+            flash(_("The proposal is now in progress."), "success")
+        except ServiceError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+    return redirect(url_for("staff.proposal", proposal_id=proposal_id))
+
+
+@bp.route("/proposals/<id:proposal_id>/complete", methods=["POST"])
+def complete(proposal_id):
+    proposal = _proposal_or_404(proposal_id)
+    form = ResultForm()
+    if not form.validate_on_submit():
+        return _page(proposal, result_form=form, status=400)
+    try:
+        service.complete_proposal(current_user, proposal, form.body.data)
+        db.session.commit()
+    except ServiceError as err:
+        db.session.rollback()
+        form.body.errors.append(err.message)
+        return _page(proposal, result_form=form, status=400)
+    flash(_("The result has been published."), "success")
+    return redirect(url_for("proposals.detail", proposal_id=proposal_id))

@@ -1,0 +1,31 @@
+// Progressive enhancement only: every form works without this file.
+// Sympathy (공감) without a page reload: the same form, posted with fetch, asking for JSON.
+document.addEventListener("submit", async (event) => {
+  const form = event.target.closest("[data-support-form]");
+  if (!form) return;
+  event.preventDefault();
+  const button = form.querySelector("button");
+  const live = document.querySelector("[data-support-live]");
+  button.disabled = true;
+  try {
+    // getAttribute: form.action would be the <input name="action"> inside the form.
+    const response = await fetch(form.getAttribute("action"), {
+      method: "POST", body: new FormData(form), headers: { Accept: "application/json" }, credentials: "same-origin",
+    });
+    const data = await response.json();  // 409 carries a message too (already supported, closed…)
+    const action = form.querySelector("input[name=action]");
+    action.value = data.supported ? "withdraw" : "support";
+    button.setAttribute("aria-pressed", data.supported ? "true" : "false");
+    button.classList.toggle("primary", !data.supported);
+    button.classList.toggle("secondary", data.supported);
+    const sr = form.querySelector("[data-support-sr]");
+    if (sr) sr.textContent = ", " + data.status_text_so_far;
+    document.querySelectorAll("[data-support-count]").forEach((el) => { el.textContent = data.count_text; });
+    if (live) live.textContent = data.message + " " + data.status_text;
+  } catch (error) {
+    form.submit();  // fall back to a normal post
+    return;
+  } finally {
+    button.disabled = false;
+  }
+});
