@@ -67,6 +67,27 @@ def users_set_role(email, role):
     click.echo(f"{user.email} is now {role}")
 
 
+@users.command("add-to-division")
+@click.argument("email")
+@click.argument("division", metavar="DIVISION_NAME_KO")
+@with_appcontext
+def users_add_to_division(email, division):
+    """Make EMAIL staff of a division (Korean name, e.g. 복지정책과)."""
+    from app.extensions import db
+    from app.models import Division, User
+    from app.services import accounts
+
+    user = db.session.query(User).filter_by(email=accounts.normalise_email(email)).first()
+    if user is None:
+        raise click.ClickException(f"no account for {email}")
+    target = db.session.query(Division).filter_by(name_ko=division).first()
+    if target is None:
+        raise click.ClickException(f"no division named {division}")
+    accounts.add_to_division(user, target)
+    db.session.commit()
+    click.echo(f"{user.email} is staff of {target.name_ko}")
+
+
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 @with_appcontext
@@ -85,7 +106,7 @@ def serve_command(host, port):
     """Run the web server and one worker; Ctrl-C stops everything this started."""
     import socket
 
-    from app.redis_store import get_redis, redis_url
+    from app.redis_store import die_with_parent, get_redis, redis_url
 
     with socket.socket() as probe:
         if probe.connect_ex((host, port)) == 0:
@@ -94,10 +115,18 @@ def serve_command(host, port):
     env = dict(os.environ, REDIS_URL=redis_url(current_app))
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
     children = [
-        subprocess.Popen(flask + ["worker"], env=env),
-        subprocess.Popen(flask + ["run", "--host", host, "--port", str(port), "--no-reload"], env=env),
+        subprocess.Popen(flask + ["worker"], env=env, preexec_fn=die_with_parent),  # noqa: PLW1509
+        subprocess.Popen(flask + ["run", "--host", host, "--port", str(port), "--no-reload"], env=env,
+                         preexec_fn=die_with_parent),  # noqa: PLW1509
     ]
     click.echo(f"Madang is running on http://{host}:{port}/ (Ctrl-C stops it)")
+
+    def _stop(signum, frame):
+        raise KeyboardInterrupt
+
+    # Ctrl-C, and also `kill` (SIGTERM) and a shell that started us with SIGINT ignored.
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
     try:
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
@@ -106,7 +135,7 @@ def serve_command(host, port):
     finally:
         for child in children:
             if child.poll() is None:
-                child.send_signal(signal.SIGINT)
+                child.send_signal(signal.SIGTERM)
         for child in children:
             try:
                 child.wait(10)

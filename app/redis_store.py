@@ -2,7 +2,9 @@
 import atexit
 import fcntl
 import os
+import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -41,6 +43,15 @@ def _answers(socket_path):
         return False
 
 
+def die_with_parent():
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
 def ensure_embedded_server(socket_path):
     """Start redis-server on a unix socket unless one already answers there.
 
@@ -74,6 +85,9 @@ def ensure_embedded_server(socket_path):
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
+            # Stopped with its owner even if the owner is SIGKILLed. Only from the main thread:
+            # Linux sends the signal when the creating *thread* ends.
+            preexec_fn=die_with_parent if threading.current_thread() is threading.main_thread() else None,  # noqa: PLW1509
         )
         for _ in range(200):
             if _answers(socket_path):

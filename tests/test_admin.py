@@ -109,3 +109,24 @@ def test_admin_search_treats_percent_and_underscore_literally(client, make_user,
 def test_ids_beyond_the_database_range_are_not_found(client, make_user, login_as, path):
     login_as(make_user("admin@example.com", role="admin"))
     assert client.get(path).status_code == 404
+
+
+def test_admin_makes_an_account_staff_of_a_division(forms, make_user, login_as, db):
+    login_as(make_user("admin@example.com", role="admin", locale="en"))
+    officer = make_user("officer@example.com")
+    division = db.session.query(Division).filter_by(name_ko="복지정책과").one()
+    response = forms.submit(f"/admin/users/{officer.id}", {"role": "staff", "division": str(division.id)})
+    assert response.status_code == 302
+    db.session.refresh(officer)
+    assert officer.role == "staff" and [m.division.name_ko for m in officer.memberships] == ["복지정책과"]
+    forms.submit(f"/admin/users/{officer.id}", {"role": "staff", "remove_division": str(division.id)})
+    db.session.refresh(officer)
+    assert officer.memberships == []
+
+
+def test_cli_adds_staff_to_a_division(app, make_user, db):
+    officer = make_user("officer@example.com")
+    result = app.test_cli_runner().invoke(args=["users", "add-to-division", "officer@example.com", "복지정책과"])
+    assert result.exit_code == 0, result.output
+    db.session.refresh(officer)
+    assert officer.is_staff and officer.memberships[0].division.name_ko == "복지정책과"

@@ -511,3 +511,14 @@ def test_my_activity_lists_what_i_did(db, proposal, residents, client, login_as)
     login_as(me)
     html = client.get("/account/activity").get_data(as_text=True)
     assert html.count("어르신 무료 급식소 확대") >= 3 and "저도 공감합니다." in html
+
+
+def test_a_new_proposal_alerts_its_division_the_moment_it_arrives(db, residents, welfare, staff, smtp, run_jobs):
+    created = service.create_proposal(residents(1)[0], title="공원 화장실 야간 개방", body="공원 화장실을 밤에도 열어 주세요. 부탁드립니다.",
+                                      category=welfare)
+    db.session.commit()
+    title = created.title
+    assert alerts(db, "opinion.new") == 1
+    run_jobs()
+    subjects = {m["To"]: m["Subject"] for m in smtp.messages}
+    assert subjects["welfare@gwanak.example"] == f"[새 의견] {title}"

@@ -130,3 +130,31 @@ def update_alert_preferences(user, *, phone, wants_email, wants_sms):
     for membership in user.memberships:
         membership.wants_email = wants_email
         membership.wants_sms = wants_sms
+
+
+def set_role(user, role):
+    from app.models import Role
+
+    if role not in {r.value for r in Role}:
+        raise ServiceError(_l("Unknown role."))
+    user.role = role
+    return user
+
+
+def add_to_division(user, division):
+    """Make `user` staff of `division` (alerts by email on, SMS off until they choose)."""
+    from app.models import Role, StaffMembership
+
+    if any(m.division_id == division.id for m in user.memberships):
+        return None
+    if user.role == Role.RESIDENT.value:
+        user.role = Role.STAFF.value
+    membership = StaffMembership(user=user, division=division, wants_email=True, wants_sms=False)
+    db.session.add(membership)
+    return membership
+
+
+def remove_from_division(user, division):
+    for membership in list(user.memberships):
+        if membership.division_id == division.id:
+            db.session.delete(membership)

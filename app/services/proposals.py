@@ -123,7 +123,9 @@ def create_proposal(author, *, title, body, category, dong=None, submission_key=
     _event(proposal, "created", actor_kind="resident", to_status=S.OPEN.value, now=now)
     db.session.add(ProposalFollow(proposal_id=proposal.id, user_id=author.id, created_at=now))
     if active_special_period(now) is not None:
-        _start_review(proposal, now, special=True)
+        _start_review(proposal, now, special=True)  # its review alert is the division's notice
+    else:
+        alert_division("opinion.new", proposal, proposal.division, now=now)
     return proposal
 
 

@@ -94,3 +94,8 @@ class VoteOpenForm(FlaskForm):
 class HideForm(FlaskForm):
     reason = TextAreaField(_l("Reason (shown to the author)"), filters=[clean_filter], validators=[
         DataRequired(message=_l("Give the reason; the author will see it.")), CleanText(), Length(max=1000)])
+
+
+class StaffForm(FlaskForm):
+    role = SelectField(_l("Role"), validators=[DataRequired(message=_l("Choose a role."))])
+    division = SelectField(_l("Add to division"), validators=[Optional()])

@@ -11,6 +11,7 @@ from app.blueprints.admin.forms import (
     HideForm,
     RulesForm,
     SpecialPeriodForm,
+    StaffForm,
     UnverifyResidentForm,
     VerifyResidentForm,
     VoteOpenForm,
@@ -56,6 +57,36 @@ def verify_user(user_id):
     db.session.commit()
     flash(_("%(name)s is now a verified resident of %(dong)s.", name=user.display_name, dong=user.dong.name), "success")
     return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<id:user_id>", methods=["GET", "POST"])
+def user(user_id):
+    """Role and division memberships of one account."""
+    from app.labels import ROLE
+
+    account = db.session.get(User, user_id) or abort(404)
+    form = StaffForm(role=account.role)
+    form.role.choices = [(key, str(label)) for key, label in ROLE.items()]
+    divisions = db.session.execute(select(Division).where(Division.is_active).order_by(Division.name_ko)).scalars().all()
+    form.division.choices = [("", _("Choose…"))] + [(str(d.id), d.name) for d in divisions]
+    remove = request.form.get("remove_division", "")
+    if remove.isdigit() and form.validate_on_submit():
+        accounts.remove_from_division(account, db.session.get(Division, int(remove)) or abort(404))
+        db.session.commit()
+        flash(_("The account has been saved."), "success")
+        return redirect(url_for("admin.user", user_id=account.id))
+    if form.validate_on_submit():
+        try:
+            accounts.set_role(account, form.role.data)
+            if form.division.data:
+                accounts.add_to_division(account, db.session.get(Division, int(form.division.data)))
+        except ServiceError as err:
+            flash(err.message, "error")
+        else:
+            db.session.commit()
+            flash(_("The account has been saved."), "success")
+            return redirect(url_for("admin.user", user_id=account.id))
+    return render_template("admin/user.html", account=account, form=form), 400 if form.errors else 200
 
 
 @bp.route("/users/<id:user_id>/unverify", methods=["POST"])
