@@ -84,6 +84,9 @@ class Config:
     PASSWORD_RESET_MAX_AGE = 3600
     PASSWORD_HASH_METHOD = "scrypt"
     PROPOSALS_PER_PAGE = 20
+    # Anonymous home, list and proposal pages are kept in Redis, invalidated on commit (app/page_cache.py).
+    PAGE_CACHE_ENABLED = _bool("PAGE_CACHE_ENABLED", True)
+    PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "60"))
     DISTRICT_CONTACT = {
         "address_ko": "서울특별시 관악구 관악로 145 (봉천동) 관악구청",
         "address_en": "145 Gwanak-ro, Gwanak-gu, Seoul (Gwanak-gu Office)",

@@ -15,7 +15,7 @@ def create_app(config=None):
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set in the environment outside development and testing")
 
-    from app import cli, database, errors, forms_common, i18n, login, redis_store, security, template_helpers
+    from app import cli, database, errors, forms_common, i18n, login, page_cache, redis_store, security, template_helpers
     from app.extensions import csrf, db, limiter, migrate
     from app.notifications import outbox
 
@@ -34,6 +34,7 @@ def create_app(config=None):
     forms_common.init_app(app)
     outbox.init_app(app)
     database.init_app(app)
+    page_cache.init_app(app)
 
     from app.blueprints import register_blueprints
     from app.urls import init_app as register_converters

@@ -204,5 +204,7 @@ def i18n_check():
 
 
 def init_app(app):
-    for command in (seed_command, users, worker_command, serve_command, i18n):
+    from app.bench_data import bench_data_command
+
+    for command in (seed_command, users, worker_command, serve_command, i18n, bench_data_command):
         app.cli.add_command(command)

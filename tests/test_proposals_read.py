@@ -108,3 +108,40 @@ def test_unknown_proposal_is_a_404_page_in_the_visitors_language(client):
     response = client.get("/proposals/999999", headers={"Accept-Language": "en"})
     assert response.status_code == 404
     assert "Page not found" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("sort", ["newest", "supported"])
+def test_deep_pages_seek_and_next_links_walk_every_proposal_once_in_a_stable_order(
+        app, client, make_proposal, monkeypatch, sort):
+    """Ties (same moment, same count) are broken by id; direct page numbers, which seek past
+    SEEK_AFTER_ROWS, and the keyset "Next" links give the same pages."""
+    from app.services import proposal_queries
+
+    monkeypatch.setattr(proposal_queries, "SEEK_AFTER_ROWS", 2)
+    app.config["PROPOSALS_PER_PAGE"] = 3
+    moment = datetime(2025, 5, 1, tzinfo=UTC)
+    made = [make_proposal(f"정렬 확인용 제안 {i:02d}", created_at=moment + timedelta(days=i // 4),
+                          support_count=i // 5, status="open") for i in range(17)]
+    suffix = "&sort=supported" if sort == "supported" else ""
+    by_number = []
+    for n in range(1, 7):  # 17 proposals, 3 a page
+        by_number += titles(client.get(f"/proposals/?page={n}{suffix}").get_data(as_text=True))
+    by_next, url = [], f"/proposals/?page=1{suffix}"
+    while url:
+        html = client.get(url).get_data(as_text=True)
+        by_next += titles(html)
+        link = re.search(r'class="page-navi next" href="([^"]+)"', html)
+        url = link.group(1).replace("&amp;", "&") if link else None
+        assert url is None or "after=" in url
+    key = (lambda p: (p.support_count, p.id)) if sort == "supported" else (lambda p: (p.created_at, p.id))
+    expected = [p.title for p in sorted(made, key=key, reverse=True)]
+    assert by_number == expected
+    assert by_next == expected
+
+
+def test_a_cursor_that_is_not_ours_is_ignored(client, make_proposal):
+    make_proposal("하나뿐인 제안입니다")
+    for bad in ("x.1", "1.2.3", "'; DROP TABLE proposals;--", "9" * 40 + ".1"):
+        response = client.get(f"/proposals/?page=1&after={bad}")
+        assert response.status_code == 200
+        assert titles(response.get_data(as_text=True)) == ["하나뿐인 제안입니다"]

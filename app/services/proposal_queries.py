@@ -1,17 +1,23 @@
 """Reading proposals: the public list with its filters, sort and pages, and one proposal."""
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
 from app.labels import PROPOSAL_SORTS, PUBLIC_STATUSES
-from app.models import Category, Dong, Proposal, ProposalStatus
+from app.models import Category, Comment, Dong, Proposal, ProposalAnswer, ProposalEvent, ProposalStatus
 
 MAX_PAGE = 10**9
 _DIGITS = re.compile(r"[0-9]{1,30}")
+_CURSOR = re.compile(r"([0-9]{1,20})\.([0-9]{1,12})")
+# Deeper than this many rows, a page finds its first row by a seek on the sort index (reading only
+# the index's narrow entries), then reads its own rows from there: OFFSET never walks whole rows.
+SEEK_AFTER_ROWS = 200
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -22,6 +28,7 @@ class ListQuery:
     sort: str = "newest"
     text: str = ""
     page: int = 1
+    after: tuple | None = None  # keyset cursor: the sort key of the previous page's last row
     problems: list = field(default_factory=list)  # translated notes about ignored input
 
     @property
@@ -69,6 +76,8 @@ def parse_list_query(args):
         q.page = min(int(raw_page), MAX_PAGE)
     else:
         q.problems.append(_l("The page number must be a whole number from 1; the first page is shown."))
+    if (m := _CURSOR.fullmatch(args.get("after", "").strip())) and q.page > 1:
+        q.after = (int(m.group(1)), int(m.group(2)))  # ours, from a "next" link; anything else is ignored
     return q
 
 
@@ -78,6 +87,27 @@ class Page:
     total: int
     page: int
     pages: int
+    next_cursor: str | None = None
+
+
+def _sort_key(sort):
+    return (Proposal.support_count, Proposal.id) if sort == "supported" else (Proposal.created_at, Proposal.id)
+
+
+def _cursor_value(sort, proposal):
+    """A row's sort key as plain integers (a timestamp as microseconds since the epoch, UTC)."""
+    if sort == "supported":
+        return f"{proposal.support_count}.{proposal.id}"
+    moment = proposal.created_at
+    micros = (moment - _EPOCH) // timedelta(microseconds=1)
+    return f"{micros}.{proposal.id}"
+
+
+def _from_cursor(sort, after):
+    first, ident = after
+    if sort == "supported":
+        return first, ident
+    return _EPOCH + timedelta(microseconds=first), ident
 
 
 def public_conditions(q):
@@ -96,41 +126,68 @@ def public_conditions(q):
 
 
 def list_proposals(q, per_page):
+    """One page of the list, newest or most supported first, id breaking ties (a stable order).
+
+    The first pages use LIMIT/OFFSET. Deeper ones seek: a "next" link carries the previous page's
+    last sort key (keyset pagination, no offset at all); a page jumped to directly first finds its
+    first row's key through the index alone. The query count stays fixed either way.
+    """
     conditions = public_conditions(q)
     total = db.session.execute(select(func.count(Proposal.id)).where(*conditions)).scalar_one()
     pages = max(1, -(-total // per_page))
     if q.page > pages:
         q.problems.append(_l("That page number is past the end; the last page (%(pages)s) is shown.", pages=pages))
-        q.page = pages
-    order = (
-        (Proposal.support_count.desc(), Proposal.id.desc())
-        if q.sort == "supported"
-        else (Proposal.created_at.desc(), Proposal.id.desc())
-    )
-    items = db.session.execute(
+        q.page, q.after = pages, None
+    key = _sort_key(q.sort)
+    order = tuple(column.desc() for column in key)
+    query = (select(Proposal).where(*conditions)
+             .options(joinedload(Proposal.category), joinedload(Proposal.dong))
+             .order_by(*order).limit(per_page))
+    offset = (q.page - 1) * per_page
+    if q.after is not None:
+        query = query.where(tuple_(*key) < _from_cursor(q.sort, q.after))
+    elif offset > SEEK_AFTER_ROWS:
+        first = db.session.execute(select(*key).where(*conditions).order_by(*order).offset(offset).limit(1)).first()
+        query = query.where(tuple_(*key) <= tuple(first)) if first else query.offset(offset)
+    else:
+        query = query.offset(offset)
+    items = db.session.execute(query).scalars().all()
+    next_cursor = _cursor_value(q.sort, items[-1]) if items and q.page < pages else None
+    return Page(items=items, total=total, page=q.page, pages=pages, next_cursor=next_cursor)
+
+
+def get_proposal_for_page(proposal_id):
+    """One proposal with everything its page shows, in a fixed number of queries (or None)."""
+    return db.session.execute(
         select(Proposal)
-        .where(*conditions)
-        .options(joinedload(Proposal.category), joinedload(Proposal.dong))
-        .order_by(*order)
-        .limit(per_page)
-        .offset((q.page - 1) * per_page)
-    ).scalars().all()
-    return Page(items=items, total=total, page=q.page, pages=pages)
+        .where(Proposal.id == proposal_id)
+        .options(
+            joinedload(Proposal.category), joinedload(Proposal.dong), joinedload(Proposal.division),
+            joinedload(Proposal.author), joinedload(Proposal.conference),
+            selectinload(Proposal.answers).joinedload(ProposalAnswer.division),
+            selectinload(Proposal.events).joinedload(ProposalEvent.division),
+            selectinload(Proposal.attachments),
+        )
+    ).unique().scalar_one_or_none()
 
 
 def get_public_proposal(proposal_id):
     """A proposal the public may read, or None (hidden ones are not public)."""
-    proposal = db.session.execute(
-        select(Proposal)
-        .where(Proposal.id == proposal_id)
-        .options(
-            joinedload(Proposal.category), joinedload(Proposal.dong),
-            joinedload(Proposal.division), selectinload(Proposal.answers),
-        )
-    ).unique().scalar_one_or_none()
+    proposal = get_proposal_for_page(proposal_id)
     if proposal is None or proposal.status == ProposalStatus.HIDDEN.value:
         return None
     return proposal
+
+
+def comment_thread(proposal):
+    """Top-level comments in order, with their replies, authors and divisions loaded up front."""
+    replies = selectinload(Comment.replies)
+    return db.session.execute(
+        select(Comment).where(Comment.proposal_id == proposal.id, Comment.parent_id.is_(None))
+        .options(joinedload(Comment.author), joinedload(Comment.division),
+                 replies.joinedload(Comment.author), replies.joinedload(Comment.division))
+        .order_by(Comment.created_at, Comment.id)
+    ).scalars().all()
 
 
 def filter_choices():

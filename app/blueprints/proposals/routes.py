@@ -51,7 +51,7 @@ def _public_or_404(proposal_id):
 
 @bp.route("/<id:proposal_id>")
 def detail(proposal_id):
-    proposal = db.session.get(Proposal, proposal_id)
+    proposal = proposal_queries.get_proposal_for_page(proposal_id)
     if proposal is None:
         abort(404)
     if not proposal.is_public:
@@ -59,7 +59,6 @@ def detail(proposal_id):
         if current_user.is_authenticated and (proposal.author_id == current_user.id or current_user.is_admin):
             return render_template("proposals/hidden.html", proposal=proposal, button=ButtonForm())
         abort(404)
-    proposal = _public_or_404(proposal_id)
     return render_template("proposals/detail.html", **_detail_context(proposal))
 
 
@@ -68,10 +67,7 @@ def _detail_context(proposal, comment_form=None):
     from app.services import rules as rules_service
 
     now = utcnow()
-    thread = db.session.execute(
-        select(Comment).where(Comment.proposal_id == proposal.id, Comment.parent_id.is_(None))
-        .order_by(Comment.created_at)
-    ).scalars().all()
+    thread = proposal_queries.comment_thread(proposal)
     return {
         "proposal": proposal, "now": now,
         "supported": service.has_supported(current_user, proposal),
@@ -81,8 +77,12 @@ def _detail_context(proposal, comment_form=None):
         "can_answer": permissions.can_answer(current_user, proposal),
         "vote_refusal": permissions.why_not_vote(current_user, proposal, now) if proposal.status == "voting" else None,
         "voted": proposal.status == "voting" and _has_voted(proposal),
-        "thread": thread, "comment_form": comment_form or CommentForm(), "reason_form": ReasonForm(),
-        "vote_form": VoteForm(), "button": ButtonForm(),
+        "thread": thread,
+        # Forms (and so a CSRF token in the session) only for those who can use them: the page an
+        # anonymous visitor gets is the same for everyone, and can be cached (app/page_cache.py).
+        **({"comment_form": comment_form or CommentForm(), "reason_form": ReasonForm(), "vote_form": VoteForm(),
+            "button": ButtonForm()} if current_user.is_authenticated else
+           {"comment_form": None, "reason_form": None, "vote_form": None, "button": None}),
         "overdue": rules_service.is_overdue(proposal.answer_due_at, now) if proposal.status == "in_review" else False,
         "rules": rules_service.current_rules(),
     }

@@ -1,0 +1,158 @@
+"""Anonymous pages come from Redis and are invalidated on commit; signed-in pages never are cached."""
+import re
+
+import pytest
+from flask_babel import refresh
+from sqlalchemy import select
+
+from app.models import Category, Division, StaffMembership
+from app.services import comments
+from app.services import proposals as service
+
+
+def count_on(html):
+    """The count a proposal's page shows beside its support button."""
+    match = re.search(r"<strong data-support-count>([0-9,]+)</strong>", html)
+    return int(match.group(1).replace(",", "")) if match else None
+
+
+@pytest.fixture
+def welfare(db):
+    return db.session.execute(select(Category).filter_by(slug="health-welfare")).scalar_one()
+
+
+@pytest.fixture
+def residents(make_user):
+    return [make_user(f"c{i}@example.com", verified_dong="1162052500") for i in range(4)]
+
+
+@pytest.fixture
+def proposal(db, residents, welfare):
+    created = service.create_proposal(residents[0], title="신림천 산책로 조명 설치", body="밤에 산책로가 너무 어둡습니다. " * 3,
+                                      category=welfare)
+    db.session.commit()
+    return created
+
+
+def visit(app, url, **headers):
+    """A new anonymous visitor. (Tests share one app context, so Babel's cached locale is dropped.)"""
+    refresh()
+    response = app.test_client().get(url, headers=headers)
+    return response, response.get_data(as_text=True)
+
+
+def test_an_anonymous_page_is_served_from_the_cache_the_second_time(app, proposal):
+    for url in ("/", "/proposals/", f"/proposals/{proposal.id}"):
+        first, first_html = visit(app, url)
+        second, second_html = visit(app, url)
+        assert first.headers["X-Page-Cache"] == "miss", url
+        assert second.headers["X-Page-Cache"] == "hit", url
+        assert second_html == first_html
+        assert "Set-Cookie" not in second.headers
+        # The security headers are added to a cached page too.
+        assert second.headers.get("Content-Security-Policy") == first.headers.get("Content-Security-Policy")
+
+
+def test_each_language_has_its_own_copy(app, proposal):
+    visit(app, "/proposals/")
+    _, english = visit(app, "/proposals/", **{"Accept-Language": "en"})
+    _, korean = visit(app, "/proposals/", **{"Accept-Language": "ko"})
+    assert "Policy proposals" in english and '<html lang="en">' in english
+    assert '<html lang="ko">' in korean and "Policy proposals" not in korean
+
+
+def test_a_new_sympathy_shows_on_the_next_anonymous_load(app, db, proposal, residents):
+    url = f"/proposals/{proposal.id}"
+    _, before = visit(app, url)
+    visit(app, "/proposals/")
+    service.support_proposal(residents[1], proposal)
+    db.session.commit()
+    response, after = visit(app, url)
+    assert response.headers["X-Page-Cache"] == "miss"
+    assert count_on(before) == 0 and count_on(after) == 1
+    listed, list_html = visit(app, "/proposals/")
+    assert listed.headers["X-Page-Cache"] == "miss"
+    assert "1명" in list_html
+
+
+def test_the_supporter_sees_their_own_sympathy_at_once(app, db, proposal, residents, forms, login_as):
+    visit(app, f"/proposals/{proposal.id}")  # an anonymous copy is cached
+    login_as(residents[2])
+    done = forms.submit(f"/proposals/{proposal.id}", {"action": "support"},
+                        action=f"/proposals/{proposal.id}/support")
+    assert done.status_code == 302
+    page = forms.client.get(f"/proposals/{proposal.id}")
+    html = page.get_data(as_text=True)
+    assert "X-Page-Cache" not in page.headers  # signed-in pages are never stored or served from it
+    assert 'aria-pressed="true"' in html and count_on(html) == 1
+    assert count_on(visit(app, f"/proposals/{proposal.id}")[1]) == 1
+
+
+def test_a_comment_on_one_proposal_leaves_another_proposals_page_cached(app, db, proposal, residents, welfare):
+    other = service.create_proposal(residents[1], title="봉천동 공영주차장 확충", body="주차 공간이 너무 부족합니다. " * 3,
+                                    category=welfare)
+    db.session.commit()
+    visit(app, f"/proposals/{proposal.id}")
+    visit(app, f"/proposals/{other.id}")
+    comments.add_comment(residents[2], proposal, "저도 찬성합니다. 꼭 필요합니다.")
+    db.session.commit()
+    changed, html = visit(app, f"/proposals/{proposal.id}")
+    untouched, _ = visit(app, f"/proposals/{other.id}")
+    assert changed.headers["X-Page-Cache"] == "miss" and "저도 찬성합니다" in html
+    assert untouched.headers["X-Page-Cache"] == "hit"
+
+
+def test_a_hidden_proposal_is_gone_from_the_cache_at_once(app, db, proposal, make_user):
+    admin = make_user("admin@example.com", role="admin")
+    assert visit(app, f"/proposals/{proposal.id}")[0].status_code == 200
+    visit(app, "/proposals/")
+    service.hide_proposal(admin, proposal, "개인정보가 포함되어 있습니다.")
+    db.session.commit()
+    assert visit(app, f"/proposals/{proposal.id}")[0].status_code == 404
+    assert "신림천 산책로 조명 설치" not in visit(app, "/proposals/")[1]
+
+
+def test_renaming_a_division_refreshes_every_page(app, db, proposal, welfare):
+    url = f"/proposals/{proposal.id}"
+    visit(app, url)
+    division = db.session.get(Division, welfare.default_division_id)
+    division.name_ko = "어르신복지과"
+    db.session.commit()
+    response, html = visit(app, url)
+    assert response.headers["X-Page-Cache"] == "miss" and "어르신복지과" in html
+
+
+def test_writes_no_public_page_shows_keep_the_cache(app, db, proposal, residents, welfare):
+    visit(app, "/proposals/")
+    service.follow(residents[3], proposal)
+    db.session.add(StaffMembership(user=residents[3], division=welfare.default_division))
+    db.session.commit()
+    assert visit(app, "/proposals/")[0].headers["X-Page-Cache"] == "hit"
+
+
+def test_a_page_with_a_message_is_not_stored(app, proposal):
+    client = app.test_client()
+    client.post("/auth/login", data={"email": "nobody@example.com", "password": "x"})  # no CSRF: refused
+    with client.session_transaction() as s:
+        s["_flashes"] = [("info", "한 번만 보이는 안내")]
+    shown = client.get("/proposals/")
+    assert "한 번만 보이는 안내" in shown.get_data(as_text=True)
+    assert "X-Page-Cache" not in shown.headers
+    response, html = visit(app, "/proposals/")
+    assert "한 번만 보이는 안내" not in html
+
+
+def test_a_rolled_back_write_does_not_invalidate(app, db, proposal, residents):
+    visit(app, f"/proposals/{proposal.id}")
+    service.support_proposal(residents[1], proposal)
+    db.session.rollback()
+    assert visit(app, f"/proposals/{proposal.id}")[0].headers["X-Page-Cache"] == "hit"
+
+
+def test_without_redis_pages_are_still_served(app, proposal):
+    from app import page_cache
+
+    app.extensions["madang_page_cache"] = page_cache.redis.Redis(port=1, socket_connect_timeout=0.2)
+    response, html = visit(app, f"/proposals/{proposal.id}")
+    assert response.status_code == 200 and "신림천 산책로 조명 설치" in html
+    assert "X-Page-Cache" not in response.headers
