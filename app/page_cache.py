@@ -11,22 +11,32 @@ contains the generation of what the page shows —
 - `p:<id>` for one proposal's page: bumped when that proposal, or a row that belongs to it (a
   sympathy, a comment, an answer, an attachment, a timeline event, a vote), changes;
 - `lists` for home and the list: bumped whenever any proposal changes;
+- `counts` for the exact totals of the lists ("4,336 proposals"): bumped only when a proposal is
+  added or removed or changes what the filters match (status, category, neighbourhood, title), so
+  a flood of sympathies leaves them cached;
 - `all` for everything: bumped by any other change that a public page may show (a division's
   name, a category, a user's display name, the rules), and by a write whose proposal the session
   cannot tell (a bulk UPDATE).
 
 A page rendered while a commit lands is stored under the generation it read first, which nobody
 asks for again, so a visitor never gets a page older than the last commit they could have seen.
+Visitors with no session cookie at all (most of a crowd) are answered by `PageCacheMiddleware`
+before Flask even builds a request; the headers stored with the page are the ones Flask sent.
 Redis trouble never breaks a page: the cache is skipped, and keys expire after `PAGE_CACHE_SECONDS`.
 """
+import contextlib
 import hashlib
+import json
 import logging
+import re
 
 import redis
 from flask import current_app, g, request, session
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BinaryExpression, BindParameter
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header, parse_cookie
 
 from app.extensions import db
 from app.i18n import select_locale
@@ -35,6 +45,7 @@ log = logging.getLogger(__name__)
 
 ENDPOINTS = {"main.home": "lists", "proposals.index": "lists", "proposals.detail": "proposal"}
 _TOUCHED = "page_cache_touched"
+_KEY_HEADER = "X-Madang-Page-Key"  # between the app and the middleware only; never sent
 # Rows no public page shows: writing them leaves every cached page valid.
 _IGNORED_TABLES = frozenset({
     "notifications", "proposal_follows", "comment_reports", "audit_entries", "staff_memberships",
@@ -71,17 +82,52 @@ def clear(app):
 
 # --- serving and storing -------------------------------------------------------------------------
 
-def _page_key(client):
+_DETAIL_PATH = re.compile(r"/proposals/([1-9][0-9]{0,9})")
+_LIST_PATHS = frozenset({"/", "/proposals/"})
+# Both generations and the page in one round trip: KEYS = generation keys, ARGV = key pieces.
+_LOOKUP = """
+local a = redis.call('GET', KEYS[1]) or '0'
+local s = redis.call('GET', KEYS[2]) or '0'
+local key = ARGV[1] .. a .. ':' .. ARGV[2] .. ':' .. s .. ':' .. ARGV[3]
+return {key, redis.call('GET', key)}
+"""
+
+
+def _lookup(client, scope, locale, environ):
+    """(the page's key, its stored bytes or None) for this request, read at one moment."""
+    path = environ.get("PATH_INFO", "") + "?" + environ.get("QUERY_STRING", "")
+    digest = hashlib.sha256(path.encode("latin-1", "replace")).hexdigest()
+    script = _scripts.get(id(client))
+    if script is None:
+        script = _scripts[id(client)] = client.register_script(_LOOKUP)
+    key, stored = script(keys=[_gen_key("all"), _gen_key(scope)],
+                         args=["madang:page:", scope, f"{locale}:{digest}"], client=client)
+    return key.decode(), stored
+
+
+_scripts = {}  # id(client) -> its registered lookup script
+
+
+def _pack(headers, body):
+    kept = [(k, v) for k, v in headers if k.lower() not in _NOT_STORED]
+    return json.dumps(kept).encode() + b"\n" + body
+
+
+def _unpack(stored):
+    head, _, body = stored.partition(b"\n")
+    return json.loads(head), body
+
+
+_NOT_STORED = frozenset({"set-cookie", "content-length", "date", "server", "x-page-cache", _KEY_HEADER.lower()})
+
+
+def _scope_for_request():
     kind = ENDPOINTS.get(request.endpoint)
     if kind is None or request.method != "GET" or not current_app.config["PAGE_CACHE_ENABLED"]:
         return None
     if "_user_id" in session or "_flashes" in session:
         return None
-    scope = f"p:{request.view_args['proposal_id']}" if kind == "proposal" else "lists"
-    gen_all, gen_scope = client.mget(_gen_key("all"), _gen_key(scope))
-    path = hashlib.sha256(request.full_path.encode()).hexdigest()
-    # select_locale, not get_locale: Flask-Babel's get_locale returns None while `g` is still empty.
-    return f"madang:page:{int(gen_all or 0)}:{scope}:{int(gen_scope or 0)}:{select_locale()}:{path}"
+    return f"p:{request.view_args['proposal_id']}" if kind == "proposal" else "lists"
 
 
 def _serve():
@@ -89,39 +135,146 @@ def _serve():
     if request.endpoint not in ENDPOINTS:
         return None
     try:
-        client = _client(current_app)
-        key = _page_key(client)
-        if key is None:
+        scope = _scope_for_request()
+        if scope is None:
             return None
-        body = client.get(key)
+        # select_locale, not get_locale: Flask-Babel's get_locale returns None while `g` is empty.
+        key, stored = _lookup(_client(current_app), scope, select_locale(), request.environ)
     except redis.RedisError as err:
         log.warning("page cache skipped: %s", err)
         return None
-    if body is None:
+    if stored is None:
         g.page_cache_key = key
         return None
-    response = current_app.response_class(body, mimetype="text/html")
+    headers, body = _unpack(stored)
+    response = current_app.response_class(body, headers=headers)
     response.headers["X-Page-Cache"] = "hit"
     return response
 
 
 def _store(response):
+    """Mark a page that may be stored; the middleware stores it with its final headers."""
     key = g.pop("page_cache_key", None)
     if (key is None or response.status_code != 200 or response.mimetype != "text/html"
             or session.modified or response.headers.get("Set-Cookie") or response.direct_passthrough):
         return response
-    try:
-        _client(current_app).set(key, response.get_data(), ex=current_app.config["PAGE_CACHE_SECONDS"])
-    except redis.RedisError as err:
-        log.warning("page not cached: %s", err)
+    response.headers[_KEY_HEADER] = key
     response.headers["X-Page-Cache"] = "miss"
     return response
+
+
+class PageCacheMiddleware:
+    """Answers cookie-less GETs of cached pages before Flask; stores the pages Flask marked."""
+
+    def __init__(self, wsgi_app, app):
+        self.wsgi_app, self.app = wsgi_app, app
+        self.languages = tuple(app.config["LANGUAGES"])
+        self.default_locale = app.config["BABEL_DEFAULT_LOCALE"]
+
+    def _fast_scope(self, environ):
+        if environ.get("REQUEST_METHOD") != "GET" or not self.app.config["PAGE_CACHE_ENABLED"]:
+            return None
+        cookies = environ.get("HTTP_COOKIE", "")
+        if "session=" in cookies:
+            return None  # Flask decides: the session may hold a user or a message
+        path = environ.get("PATH_INFO", "")
+        if path in _LIST_PATHS:
+            return "lists", cookies
+        if m := _DETAIL_PATH.fullmatch(path):
+            return f"p:{int(m.group(1))}", cookies
+        return None
+
+    def _locale(self, environ, cookies):
+        """The same choice as app.i18n.select_locale for a visitor who is not signed in."""
+        from app.i18n import LOCALE_COOKIE
+
+        chosen = parse_cookie(cookies).get(LOCALE_COOKIE) if cookies else None
+        if chosen in self.languages:
+            return chosen
+        header = environ.get("HTTP_ACCEPT_LANGUAGE")
+        best = parse_accept_header(header, LanguageAccept).best_match(self.languages) if header else None
+        return best or self.default_locale
+
+    def __call__(self, environ, start_response):
+        found = self._fast_scope(environ)
+        if found is not None:
+            scope, cookies = found
+            try:
+                key, stored = _lookup(_client(self.app), scope, self._locale(environ, cookies), environ)
+            except redis.RedisError:
+                stored = None
+            if stored is not None:
+                headers, body = _unpack(stored)
+                headers = [(k, v) for k, v in headers] + [
+                    ("Content-Length", str(len(body))), ("X-Page-Cache", "hit")]
+                start_response("200 OK", headers)
+                return [body]
+        captured = {}
+
+        def capture(status, headers, exc_info=None):
+            key = next((v for k, v in headers if k == _KEY_HEADER), None)
+            if key is not None:
+                headers = [(k, v) for k, v in headers if k != _KEY_HEADER]
+                captured.update(key=key, status=status, headers=headers)
+            return start_response(status, headers, exc_info)
+
+        result = self.wsgi_app(environ, capture)
+        if "key" not in captured:
+            return result
+        try:
+            body = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        if captured["status"].startswith("200"):
+            try:
+                _client(self.app).set(captured["key"], _pack(captured["headers"], body),
+                                      ex=self.app.config["PAGE_CACHE_SECONDS"])
+            except redis.RedisError as err:
+                log.warning("page not cached: %s", err)
+        return [body]
+
+
+# --- exact counts --------------------------------------------------------------------------------
+
+def cached_count(parts, compute):
+    """An exact total (of a list with these filters), kept until the `counts` generation moves.
+
+    The generations are read before the count is computed, so a count is never stored under a
+    generation newer than the data it saw (on PostgreSQL's read-committed statements).
+    """
+    if not current_app.config["PAGE_CACHE_ENABLED"]:
+        return compute()
+    try:
+        client = _client(current_app)
+        gen_all, gen_counts = client.mget(_gen_key("all"), _gen_key("counts"))
+        digest = hashlib.sha256(repr(parts).encode()).hexdigest()
+        key = f"madang:count:{int(gen_all or 0)}:{int(gen_counts or 0)}:{digest}"
+        stored = client.get(key)
+    except redis.RedisError:
+        return compute()
+    if stored is not None:
+        return int(stored)
+    value = compute()
+    with contextlib.suppress(redis.RedisError):
+        client.set(key, value, ex=current_app.config["PAGE_CACHE_SECONDS"] * 10)
+    return value
 
 
 # --- invalidation --------------------------------------------------------------------------------
 
 def _touch(session, scopes):
     session.info.setdefault(_TOUCHED, set()).update(scopes)
+
+
+_COUNTED = ("status", "category_id", "dong_id", "title")  # what the lists' filters match on
+
+
+def _changes_counts(session, obj):
+    if obj in session.new or obj in session.deleted:
+        return True
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in _COUNTED)
 
 
 def _scopes_of(obj):
@@ -144,6 +297,8 @@ def _before_flush(session, flush_context, instances):
     dirty = [obj for obj in session.dirty if session.is_modified(obj, include_collections=False)]
     for obj in (*session.new, *dirty, *session.deleted):
         scopes.update(_scopes_of(obj))
+        if getattr(obj, "__tablename__", None) == "proposals" and _changes_counts(session, obj):
+            scopes.add("counts")
     if scopes:
         _touch(session, scopes)
 
@@ -163,6 +318,15 @@ def _ids_in(clause, column_name):
     return None
 
 
+def _sets_counted_column(statement):
+    """Whether an UPDATE writes a column the lists filter on (unknown shapes count as yes)."""
+    values = getattr(statement, "_values", None)
+    if not values:
+        return True
+    names = {getattr(column, "key", column) for column in values}
+    return bool(names & set(_COUNTED))
+
+
 def _do_orm_execute(state):
     if not (state.is_update or state.is_delete or state.is_insert):
         return
@@ -176,7 +340,10 @@ def _do_orm_execute(state):
     if column is not None and where is not None:
         ids = _ids_in(where, column)
     if ids:
-        _touch(state.session, {"lists", *(f"p:{i}" for i in ids)})
+        scopes = {"lists", *(f"p:{i}" for i in ids)}
+        if name == "proposals" and (state.is_delete or _sets_counted_column(state.statement)):
+            scopes.add("counts")
+        _touch(state.session, scopes)
     else:
         _touch(state.session, {"all"})
 
@@ -209,6 +376,7 @@ def _after_rollback(session):
 def init_app(app):
     app.before_request(_serve)
     app.after_request(_store)
+    app.wsgi_app = PageCacheMiddleware(app.wsgi_app, app)
     if not event.contains(db.session, "after_commit", _after_commit):
         event.listen(db.session, "before_flush", _before_flush)
         event.listen(db.session, "do_orm_execute", _do_orm_execute)

@@ -156,3 +156,63 @@ def test_without_redis_pages_are_still_served(app, proposal):
     response, html = visit(app, f"/proposals/{proposal.id}")
     assert response.status_code == 200 and "신림천 산책로 조명 설치" in html
     assert "X-Page-Cache" not in response.headers
+
+
+def test_the_internal_key_header_never_leaves_the_app(app, proposal):
+    for _ in range(2):
+        response, _html = visit(app, f"/proposals/{proposal.id}")
+        assert not any(name.lower() == "x-madang-page-key" for name in response.headers.keys())
+
+
+def test_a_visitor_with_a_session_cookie_but_no_account_gets_the_cached_page_too(app, proposal):
+    visit(app, "/proposals/")
+    client = app.test_client()
+    with client.session_transaction() as s:
+        s["csrf_token"] = "a-token-from-an-earlier-form"
+    refresh()
+    response = client.get("/proposals/")
+    assert response.headers["X-Page-Cache"] == "hit"
+
+
+def test_list_totals_stay_cached_through_sympathies_and_move_with_new_or_hidden_proposals(
+        app, db, proposal, residents, welfare, make_user):
+    from app import page_cache
+
+    moderator = make_user("mod@example.com", role="admin")  # made first: a new account refreshes everything
+    computed = []
+
+    def total():
+        """How many times the count has been computed so far (1 on the first call)."""
+        return page_cache.cached_count(("test",), lambda: computed.append(1) or len(computed))
+
+    with app.test_request_context("/"):
+        assert total() == 1 and total() == 1
+        service.support_proposal(residents[1], proposal)
+        db.session.commit()
+        assert total() == 1  # a sympathy changes no total: still the first count
+        service.create_proposal(residents[2], title="관악산 등산로 안내판 정비", body="안내판이 낡아 읽기 어렵습니다. " * 3,
+                                category=welfare)
+        db.session.commit()
+        assert total() == 2 and total() == 2  # recounted once after a new proposal
+        service.hide_proposal(moderator, proposal, "중복 게시물입니다.")
+        db.session.commit()
+        assert total() == 3  # and once after one is hidden
+    _, html = visit(app, "/proposals/")
+    assert "1건" in html or "1 proposal" in html
+
+
+def test_sympathies_after_the_threshold_leave_the_totals_cached(app, db, proposal, make_user):
+    from app import page_cache
+
+    supporters = [make_user(f"s{i}@example.com", verified_dong="1162052500") for i in range(8)]
+    computed = []
+    with app.test_request_context("/"):
+        for person in supporters[:5]:
+            service.support_proposal(person, proposal)
+            db.session.commit()
+        assert proposal.status == "in_review"
+        page_cache.cached_count(("t",), lambda: computed.append(1) or len(computed))
+        for person in supporters[5:]:  # the 6th to 8th move no status
+            service.support_proposal(person, proposal)
+            db.session.commit()
+        assert page_cache.cached_count(("t",), lambda: computed.append(1) or len(computed)) == 1

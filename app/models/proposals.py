@@ -26,6 +26,7 @@ class Proposal(db.Model):
         db.UniqueConstraint("source", "source_ref", name="uq_proposals_source_ref"),
         db.Index("ix_proposals_status_created", "status", "created_at"),
         db.Index("ix_proposals_support", "support_count", "id"),
+        db.Index("ix_proposals_created_id", "created_at", "id"),  # newest first, and its keyset pages
     )
 
     id = db.Column(db.Integer, primary_key=True)
@@ -37,7 +38,7 @@ class Proposal(db.Model):
     author_id = db.Column(db.ForeignKey("users.id"), index=True)  # never set on imported rows
     status = db.Column(db.String(20), nullable=False, default=ProposalStatus.OPEN.value)
     support_count = db.Column(db.Integer, nullable=False, default=0)
-    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = db.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
     answer_due_at = db.Column(UTCDateTime, index=True)  # the division's deadline, while in review
     # The rules' moments, stamped once: thresholds fire exactly once because these are set once.

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import joinedload, selectinload
 
+from app import page_cache
 from app.extensions import db
 from app.labels import PROPOSAL_SORTS, PUBLIC_STATUSES
 from app.models import Category, Comment, Dong, Proposal, ProposalAnswer, ProposalEvent, ProposalStatus
@@ -133,7 +134,9 @@ def list_proposals(q, per_page):
     first row's key through the index alone. The query count stays fixed either way.
     """
     conditions = public_conditions(q)
-    total = db.session.execute(select(func.count(Proposal.id)).where(*conditions)).scalar_one()
+    total = page_cache.cached_count(
+        ("proposals", tuple(sorted(q.args.items()))),
+        lambda: db.session.execute(select(func.count(Proposal.id)).where(*conditions)).scalar_one())
     pages = max(1, -(-total // per_page))
     if q.page > pages:
         q.problems.append(_l("That page number is past the end; the last page (%(pages)s) is shown.", pages=pages))

@@ -193,11 +193,13 @@ def support_proposal(user, proposal, now=None):
     ).scalar_one_or_none()
     if count is None:
         raise ServiceError(_l("This proposal no longer takes support."))
-    db.session.refresh(proposal)
+    db.session.refresh(proposal)  # read under the row lock just taken: status and stamps are current
     rules = current_rules()
-    if count >= rules.review_threshold:
+    # The conditional UPDATEs inside decide; these checks only spare the 6th–99th sympathy a
+    # write that would change nothing (and would needlessly refresh cached pages and totals).
+    if count >= rules.review_threshold and proposal.review_started_at is None:
         _start_review(proposal, now)
-    if count >= rules.mayor_threshold:
+    if count >= rules.mayor_threshold and proposal.mayor_requested_at is None:
         _request_mayor(proposal, now)
     return count
 

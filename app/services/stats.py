@@ -2,6 +2,7 @@
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from app import page_cache
 from app.extensions import db
 from app.models import Category, Division, Dong, Proposal, ProposalStatus
 
@@ -18,7 +19,8 @@ def home_summary():
         .order_by(Proposal.support_count.desc(), Proposal.id.desc()).limit(5)
     ).scalars().all()
     return {
-        "proposal_count": db.session.execute(select(func.count(Proposal.id)).where(_VISIBLE)).scalar_one(),
+        "proposal_count": page_cache.cached_count(
+            ("proposals", ()), lambda: db.session.execute(select(func.count(Proposal.id)).where(_VISIBLE)).scalar_one()),
         "dongs": db.session.execute(select(Dong).order_by(Dong.name_ko)).scalars().all(),
         "division_count": db.session.execute(select(func.count(Division.id)).where(Division.is_active)).scalar_one(),
         "latest": latest,
