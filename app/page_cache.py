@@ -32,6 +32,7 @@ import re
 
 import redis
 from flask import current_app, g, request, session
+from markupsafe import Markup
 from sqlalchemy import event, inspect
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BinaryExpression, BindParameter
@@ -93,7 +94,7 @@ return {key, redis.call('GET', key)}
 """
 
 
-def _lookup(client, scope, locale, environ):
+def _lookup(client, scope, locale, environ, prefix="madang:page:"):
     """(the page's key, its stored bytes or None) for this request, read at one moment."""
     path = environ.get("PATH_INFO", "") + "?" + environ.get("QUERY_STRING", "")
     digest = hashlib.sha256(path.encode("latin-1", "replace")).hexdigest()
@@ -101,7 +102,7 @@ def _lookup(client, scope, locale, environ):
     if script is None:
         script = _scripts[id(client)] = client.register_script(_LOOKUP)
     key, stored = script(keys=[_gen_key("all"), _gen_key(scope)],
-                         args=["madang:page:", scope, f"{locale}:{digest}"], client=client)
+                         args=[prefix, scope, f"{locale}:{digest}"], client=client)
     return key.decode(), stored
 
 
@@ -235,6 +236,44 @@ class PageCacheMiddleware:
         return [body]
 
 
+# --- the content of a page, for signed-in visitors too ----------------------------------------------
+
+def render_blocks(template_name, names, **context):
+    """Render some blocks of a template with the normal Flask context (no page around them)."""
+    current_app.update_template_context(context)
+    template = current_app.jinja_env.get_template(template_name)
+    jinja_context = template.new_context(context)
+    return {name: "".join(template.blocks[name](jinja_context)) for name in names}
+
+
+def cached_blocks(scope, template_name, names, context):
+    """The blocks (title, content…) of a page that is the same for every visitor of a language.
+
+    Signed-in visitors get them from here with their own header, bell and menu around them; the
+    generations are the page cache's, so the blocks refresh on the same commits.
+    `context` is a function, called only when the blocks must be rendered.
+    """
+    key = None
+    if current_app.config["PAGE_CACHE_ENABLED"]:
+        try:
+            client = _client(current_app)
+            key, stored = _lookup(client, scope, select_locale(), request.environ, prefix="madang:part:")
+            if stored is not None:
+                return {name: _rendered(html) for name, html in json.loads(stored).items()}
+        except redis.RedisError as err:
+            log.warning("content cache skipped: %s", err)
+    blocks = render_blocks(template_name, names, **context())
+    if key is not None:
+        with contextlib.suppress(redis.RedisError):
+            client.set(key, json.dumps(blocks), ex=current_app.config["PAGE_CACHE_SECONDS"])
+    return {name: _rendered(html) for name, html in blocks.items()}
+
+
+def _rendered(html):
+    """Output of our own autoescaping templates, stored as is: already safe HTML."""
+    return Markup(html)  # noqa: S704 -- rendered by Jinja with autoescape, never user input
+
+
 # --- exact counts --------------------------------------------------------------------------------
 
 def cached_count(parts, compute):
@@ -318,6 +357,15 @@ def _ids_in(clause, column_name):
     return None
 
 
+def _inserted_value(statement, column_name):
+    """The literal value a single-row INSERT gives `column_name`, as a set, or None."""
+    for column, value in (getattr(statement, "_values", None) or {}).items():
+        if getattr(column, "key", column) == column_name:
+            value = getattr(value, "value", value)
+            return {value} if isinstance(value, int) else None
+    return None
+
+
 def _sets_counted_column(statement):
     """Whether an UPDATE writes a column the lists filter on (unknown shapes count as yes)."""
     values = getattr(statement, "_values", None)
@@ -339,6 +387,8 @@ def _do_orm_execute(state):
     where = getattr(state.statement, "whereclause", None)  # an INSERT has none
     if column is not None and where is not None:
         ids = _ids_in(where, column)
+    elif column is not None and state.is_insert and column != "id":
+        ids = _inserted_value(state.statement, column)
     if ids:
         scopes = {"lists", *(f"p:{i}" for i in ids)}
         if name == "proposals" and (state.is_delete or _sets_counted_column(state.statement)):

@@ -161,7 +161,7 @@ def test_without_redis_pages_are_still_served(app, proposal):
 def test_the_internal_key_header_never_leaves_the_app(app, proposal):
     for _ in range(2):
         response, _html = visit(app, f"/proposals/{proposal.id}")
-        assert not any(name.lower() == "x-madang-page-key" for name in response.headers.keys())
+        assert not any(name.lower() == "x-madang-page-key" for name, _value in response.headers.items())
 
 
 def test_a_visitor_with_a_session_cookie_but_no_account_gets_the_cached_page_too(app, proposal):
@@ -216,3 +216,22 @@ def test_sympathies_after_the_threshold_leave_the_totals_cached(app, db, proposa
             service.support_proposal(person, proposal)
             db.session.commit()
         assert page_cache.cached_count(("t",), lambda: computed.append(1) or len(computed)) == 1
+
+
+def test_signed_in_visitors_get_the_shared_list_with_their_own_header(app, db, proposal, residents, login_as,
+                                                                       client, welfare):
+    from tests.test_query_counts import counting
+
+    login_as(residents[1])
+    client.get("/proposals/")  # shows (and so uses up) the "signed in" message
+    first = client.get("/proposals/").get_data(as_text=True)
+    db.session.remove()
+    with counting(db.engine) as statements:
+        again = client.get("/proposals/").get_data(as_text=True)
+    assert "신림천 산책로 조명 설치" in again and "로그아웃" in again
+    assert not any("FROM proposals" in s for s in statements), statements  # the list came ready-made
+    assert again == first
+    service.create_proposal(db.session.merge(residents[2]), title="낙성대 공원 화장실 개선", body="화장실이 낡고 불편합니다. " * 3,
+                            category=db.session.merge(welfare))
+    db.session.commit()
+    assert "낙성대 공원 화장실 개선" in client.get("/proposals/").get_data(as_text=True)

@@ -176,7 +176,7 @@ def get_proposal_for_page(proposal_id):
 
 def get_public_proposal(proposal_id):
     """A proposal the public may read, or None (hidden ones are not public)."""
-    proposal = get_proposal_for_page(proposal_id)
+    proposal = db.session.get(Proposal, proposal_id)  # actions need the row, not the whole page
     if proposal is None or proposal.status == ProposalStatus.HIDDEN.value:
         return None
     return proposal

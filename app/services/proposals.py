@@ -9,6 +9,7 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.models import (
@@ -173,35 +174,51 @@ def _request_mayor(proposal, now):
 # --- sympathy (공감) ----------------------------------------------------------------------------
 
 def support_proposal(user, proposal, now=None):
-    """One sympathy per verified resident; the count and the thresholds move in the same transaction."""
+    """One sympathy per verified resident; the count and the thresholds move in the same transaction.
+
+    The hot path of a viral proposal, so it is kept to three statements: the rules, one
+    INSERT … ON CONFLICT DO NOTHING (the unique constraint decides "already supported", with no
+    savepoint), and one conditional UPDATE … RETURNING that takes the proposal's row lock last, so
+    the lock is held only until the commit that follows. The count it returns is exact under that
+    lock, so each threshold is crossed by exactly one sympathy; the conditional UPDATEs in
+    _start_review/_request_mayor make sure it fires once even so.
+    """
     now = now or utcnow()
     refusal = permissions.why_not_support(user, proposal)
     if refusal:
         raise ServiceError(refusal)
-    try:
-        with db.session.begin_nested():
-            db.session.add(Sympathy(proposal_id=proposal.id, user_id=user.id, created_at=now))
-    except IntegrityError:
-        raise ServiceError(_l("You already support this proposal.")) from None
-    # The row lock taken here orders concurrent sympathies; the status guard refuses a late one.
-    count = db.session.execute(
+    rules = current_rules()
+    inserted = db.session.execute(
+        _insert_ignoring_duplicates(Sympathy).values(proposal_id=proposal.id, user_id=user.id, created_at=now)
+        .returning(Sympathy.id)
+    ).first()
+    if inserted is None:
+        raise ServiceError(_l("You already support this proposal."))
+    row = db.session.execute(
         update(Proposal)
         .where(Proposal.id == proposal.id, Proposal.status.in_(ACCEPTS_SYMPATHY))
         .values(support_count=Proposal.support_count + 1)
-        .returning(Proposal.support_count)
+        .returning(Proposal.support_count, Proposal.review_started_at, Proposal.mayor_requested_at)
         .execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
-    if count is None:
+    ).first()
+    if row is None:
         raise ServiceError(_l("This proposal no longer takes support."))
-    db.session.refresh(proposal)  # read under the row lock just taken: status and stamps are current
-    rules = current_rules()
-    # The conditional UPDATEs inside decide; these checks only spare the 6th–99th sympathy a
-    # write that would change nothing (and would needlessly refresh cached pages and totals).
-    if count >= rules.review_threshold and proposal.review_started_at is None:
+    count, review_started_at, mayor_requested_at = row
+    set_committed_value(proposal, "support_count", count)
+    if count >= rules.review_threshold and review_started_at is None:
         _start_review(proposal, now)
-    if count >= rules.mayor_threshold and proposal.mayor_requested_at is None:
+    if count >= rules.mayor_threshold and mayor_requested_at is None:
         _request_mayor(proposal, now)
     return count
+
+
+def _insert_ignoring_duplicates(model):
+    """INSERT … ON CONFLICT DO NOTHING, in the dialect of the database in use."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(model).on_conflict_do_nothing()
 
 
 def withdraw_support(user, proposal, now=None):

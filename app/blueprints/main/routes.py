@@ -2,6 +2,7 @@
 from flask import Response, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app import page_cache
 from app.blueprints.main import bp
 from app.extensions import db
 from app.i18n import LOCALE_COOKIE
@@ -11,7 +12,8 @@ from app.services import stats
 
 @bp.route("/")
 def home():
-    return render_template("main/home.html", **stats.home_summary())
+    blocks = page_cache.cached_blocks("lists", "main/home.html", ("title", "content"), stats.home_summary)
+    return render_template("_cached_page.html", blocks=blocks)
 
 
 @bp.route("/about")

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app import page_cache
 from app.blueprints.proposals import bp
 from app.blueprints.proposals.forms import ButtonForm, CommentForm, ProposalForm, ReasonForm, VoteForm
 from app.extensions import db, limiter
@@ -34,12 +35,15 @@ def _participant_key():
 
 @bp.route("/")
 def index():
-    q = proposal_queries.parse_list_query(request.args)
-    page = proposal_queries.list_proposals(q, current_app.config["PROPOSALS_PER_PAGE"])
-    return render_template(
-        "proposals/index.html", q=q, page=page, statuses=PUBLIC_STATUSES, sorts=PROPOSAL_SORTS,
-        **proposal_queries.filter_choices(),
-    )
+    def context():
+        q = proposal_queries.parse_list_query(request.args)
+        page = proposal_queries.list_proposals(q, current_app.config["PROPOSALS_PER_PAGE"])
+        return dict(q=q, page=page, statuses=PUBLIC_STATUSES, sorts=PROPOSAL_SORTS,
+                    **proposal_queries.filter_choices())
+
+    # The list is the same for everyone who reads this language: only the header is personal.
+    blocks = page_cache.cached_blocks("lists", "proposals/index.html", ("title", "content"), context)
+    return render_template("_cached_page.html", blocks=blocks)
 
 
 def _public_or_404(proposal_id):
@@ -207,7 +211,9 @@ def _wants_json():
 @bp.route("/<id:proposal_id>/support", methods=["POST"])
 @limiter.limit(_participation_limit, key_func=_participant_key)
 def support(proposal_id):
-    proposal = _public_or_404(proposal_id)
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None or not proposal.is_public:
+        abort(404)
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
     withdraw = request.form.get("action") == "withdraw"
@@ -216,20 +222,19 @@ def support(proposal_id):
         if not ok:
             abort(400)
         if withdraw:
-            service.withdraw_support(current_user, proposal)
+            count = service.withdraw_support(current_user, proposal)
             message = _("Your support has been withdrawn.")
         else:
-            service.support_proposal(current_user, proposal)
+            count = service.support_proposal(current_user, proposal)
             message = _("Thank you for your support.")
         db.session.commit()
-        category = "success"
+        category, supported = "success", not withdraw  # known without reading anything again
     except ServiceError as err:
         db.session.rollback()
         message, category = str(err.message), "error"
-    proposal = db.session.get(Proposal, proposal_id)
-    supported = service.has_supported(current_user, proposal)
+        proposal = db.session.get(Proposal, proposal_id)
+        count, supported = proposal.support_count, service.has_supported(current_user, proposal)
     if _wants_json():
-        count = proposal.support_count
         body = jsonify(ok=category == "success", message=message, supported=supported, count=count,
                        count_text=format_decimal(count),
                        status_text=ngettext("%(num)s supporter", "%(num)s supporters", count),
