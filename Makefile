@@ -45,6 +45,13 @@ test: $(DEV_STAMP)
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 
+## bench: the speed table of docs/benchmarks.md (PostgreSQL, gunicorn, Redis, wrk; ~8 minutes).
+BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/madang_bench
+export BENCH_DATABASE_URL
+bench: $(DEV_STAMP) i18n-compile
+	bash scripts/bench_prepare.sh
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 ## i18n: extract new strings and merge them into the ko and en catalogs.
 i18n: $(STAMP)
 	$(BIN)/flask i18n update
