@@ -43,10 +43,20 @@ def _too_many(e):
     return body, code, {"Retry-After": str(minutes * 60)}
 
 
+def _server_error(e):
+    """A failed flush leaves the session unusable until rolled back, and the page itself reads the
+    database (the signed-in user, the bell): roll back first, or the error page fails too."""
+    from app.extensions import db
+
+    db.session.rollback()
+    return _render(500)
+
+
 def init_app(app):
     for code in MESSAGES:
-        if code != 429:
+        if code not in (429, 500):
             app.register_error_handler(code, lambda e, code=code: _render(code))
+    app.register_error_handler(500, _server_error)
     app.register_error_handler(429, _too_many)
 
     @app.errorhandler(CSRFError)

@@ -28,7 +28,11 @@ class CleanText:
 
 
 class VisibleText:
-    """At least `minimum` characters that show on screen (not spaces or zero-width marks)."""
+    """At least `minimum` characters that show on screen (not spaces or zero-width marks).
+
+    Used next to Length(min=minimum): text that is simply too short is Length's to explain, so
+    one problem gets one message; this catches text long enough only thanks to invisible marks.
+    """
 
     def __init__(self, minimum=2):
         self.minimum = minimum
@@ -36,9 +40,25 @@ class VisibleText:
     def __call__(self, form, field):
         import unicodedata
 
+        if len(field.data or "") < self.minimum:
+            return
         visible = [ch for ch in field.data or "" if unicodedata.category(ch)[0] not in ("Z", "C")]
         if len(visible) < self.minimum:
             raise ValidationError(_l("Use at least %(num)s visible characters.", num=self.minimum))
+
+
+# The largest id an INTEGER column holds; the same bound as the <id:...> URL converter.
+MAX_ID = 2**31 - 1
+
+
+def parse_id(value):
+    """A database id from a form field, or None: junk and numbers no column could hold are not ids
+    (a lookup with them would overflow the database driver and end in a 500)."""
+    value = (value or "").strip()
+    if not (value.isascii() and value.isdigit()) or len(value) > 10:
+        return None
+    number = int(value)
+    return number if 1 <= number <= MAX_ID else None
 
 
 def clean_filter(value):

@@ -36,3 +36,22 @@ ROLE = {
     "staff": _l("Division staff"),
     "admin": _l("Platform officer"),
 }
+
+# The audit log on /admin/rules: what was done, and the names of the fields it changed.
+AUDIT_ACTION = {
+    "rules.update": _l("Rules changed"),
+    "special_period.create": _l("Special participation period added"),
+    "special_period.delete": _l("Special participation period deleted"),
+}
+
+AUDIT_FIELD = {
+    "review_threshold": _l("Supporters for division review"),
+    "mayor_threshold": _l("Supporters for the Mayor's answer"),
+    "answer_days": _l("Days to answer"),
+    "use_business_days": _l("Count Korean business days (weekends and public holidays excluded)"),
+    "open_days": _l("Days a proposal stays open for support"),
+    "title_ko": _l("Title in Korean"),
+    "title_en": _l("Title in English"),
+    "starts_on": _l("First day"),
+    "ends_on": _l("Last day"),
+}

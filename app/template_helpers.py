@@ -2,7 +2,7 @@
 from flask import current_app, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
-from app.labels import ANSWER_DECISION, PROPOSAL_STATUS, ROLE
+from app.labels import ANSWER_DECISION, AUDIT_ACTION, AUDIT_FIELD, PROPOSAL_STATUS, ROLE
 from app.text import render_markdown
 
 
@@ -49,6 +49,14 @@ def unread_notifications():
     return unread_count(current_user) if current_user.is_authenticated else 0
 
 
+def _receiving_division(event):
+    """Who received a transfer: the giver of the next transfer, or the division in charge now
+    (a transfer event records the division that gave the proposal away)."""
+    later = [e for e in event.proposal.events if e.kind == "transferred" and e.id > event.id]
+    receiver = min(later, key=lambda e: e.id).division if later else event.proposal.division
+    return receiver.name if receiver else ""
+
+
 def timeline_text(event):
     """One line of a proposal's public timeline, in the reader's language."""
     from flask_babel import gettext as _
@@ -63,7 +71,8 @@ def timeline_text(event):
         "mayor_requested": lambda: _("Reached the Mayor's threshold: the Mayor's office will answer"),
         "mayor_answered": lambda: _("The Mayor answered"),
         "answered": lambda: _("%(division)s answered", division=division),
-        "transferred": lambda: _("%(division)s transferred it to another division", division=division),
+        "transferred": lambda: _("%(division)s transferred it to %(receiver)s", division=division,
+                                 receiver=_receiving_division(event)),
         "expired": lambda: _("Closed: the open period ended without reaching the threshold"),
         "hidden": lambda: _("Hidden by a moderator"),
         "unhidden": lambda: _("Visible again"),
@@ -79,11 +88,72 @@ def current_rules_global():
     return current_rules()
 
 
+def vote_result_text(proposal):
+    """The outcome of a finished vote, in words."""
+    from flask_babel import gettext as _
+
+    from app.services.proposals import vote_result
+
+    result = vote_result(proposal)
+    if result == "adopted":
+        return _("Adopted: most votes were yes.")
+    if result == "no_quorum":
+        return _("Not adopted: fewer than %(num)s votes were cast, the minimum needed.", num=proposal.vote_quorum)
+    return _("Not adopted: the yes votes were not a majority.")
+
+
+def audit_action(entry):
+    return str(AUDIT_ACTION.get(entry.action, entry.action))
+
+
+def audit_changes(entry):
+    """The entry's before/after JSON as readable lines: "Days to answer: 15 → 10" (only what changed)."""
+    import json
+
+    from flask_babel import gettext as _
+
+    before = json.loads(entry.before) if entry.before else None
+    after = json.loads(entry.after) if entry.after else None
+
+    def shown(value):
+        if value is None or value == "":
+            return "—"
+        if isinstance(value, bool):
+            return _("Yes") if value else _("No")
+        if isinstance(value, int):
+            return format_decimal(value)
+        return str(value)
+
+    lines = []
+    for key in list((before or {}).keys()) + [k for k in (after or {}) if k not in (before or {})]:
+        old, new = (before or {}).get(key), (after or {}).get(key)
+        if before is not None and after is not None and old == new:
+            continue
+        label = str(AUDIT_FIELD.get(key, key))
+        if before is None:
+            lines.append(f"{label}: {shown(new)}")
+        elif after is None:
+            lines.append(f"{label}: {shown(old)} → " + _("deleted"))
+        else:
+            lines.append(f"{label}: {shown(old)} → {shown(new)}")
+    return lines
+
+
+def why_not_comment(user, proposal):
+    from app.services.permissions import why_not_comment
+
+    return why_not_comment(user, proposal)
+
+
 def init_app(app):
     app.jinja_env.globals["site_name"] = site_name
     app.jinja_env.globals["unread_notifications"] = unread_notifications
     app.jinja_env.globals["timeline_text"] = timeline_text
     app.jinja_env.globals["current_rules"] = current_rules_global
+    app.jinja_env.globals["why_not_comment"] = why_not_comment
+    app.jinja_env.globals["vote_result_text"] = vote_result_text
+    app.jinja_env.globals["audit_action"] = audit_action
+    app.jinja_env.globals["audit_changes"] = audit_changes
     app.jinja_env.globals["status_labels"] = PROPOSAL_STATUS
     app.jinja_env.globals["decision_labels"] = ANSWER_DECISION
     app.jinja_env.globals["role_labels"] = ROLE

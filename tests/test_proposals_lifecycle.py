@@ -522,3 +522,301 @@ def test_a_new_proposal_alerts_its_division_the_moment_it_arrives(db, residents,
     run_jobs()
     subjects = {m["To"]: m["Subject"] for m in smtp.messages}
     assert subjects["welfare@gwanak.example"] == f"[새 의견] {title}"
+
+
+# --- defects found by a newcomer -----------------------------------------------------------------
+
+def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_start_with_a_quote(db, make_proposal, client):
+    for title in ["=HYPERLINK(\"http://evil.example\")", "+1+2 더하기", "-2-3 빼기", "@SUM(A1:A2)", "\t탭으로 시작"]:
+        make_proposal(title=title, status="open")
+    make_proposal(title="평범한 제목입니다", status="open")
+    import csv
+
+    rows = list(csv.DictReader(io.StringIO(client.get("/proposals.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    titles = {r["title"] for r in rows}
+    assert titles == {"'=HYPERLINK(\"http://evil.example\")", "'+1+2 더하기", "'-2-3 빼기", "'@SUM(A1:A2)",
+                      "'\t탭으로 시작", "평범한 제목입니다"}
+
+
+def _staff_of(db, make_user, name_ko, email):
+    officer = make_user(email, role="staff")
+    db.session.add(StaffMembership(user=officer, division=db.session.execute(
+        select(Division).filter_by(name_ko=name_ko)).scalar_one()))
+    db.session.commit()
+    return officer
+
+
+def test_staff_see_only_their_own_divisions_proposals_on_the_staff_page(db, proposal, staff, make_user, client, login_as,
+                                                                        forms):
+    other = _staff_of(db, make_user, "어르신지원과", "other@gwanak.example")
+    login_as(other)
+    response = client.get(f"/staff/proposals/{proposal.id}")
+    assert response.status_code == 404 and "급식소를 늘려" not in response.get_data(as_text=True)
+    forms.submit("/", {}, action="/auth/logout")
+    login_as(staff)
+    assert client.get(f"/staff/proposals/{proposal.id}").status_code == 200
+
+
+def test_a_hidden_proposal_is_not_shown_to_its_division_staff_only_to_admins(db, proposal, staff, make_user, client,
+                                                                             login_as, forms):
+    admin = make_user("admin@example.com", role="admin")
+    service.hide_proposal(admin, proposal, "개인정보 노출")
+    db.session.commit()
+    login_as(staff)
+    response = client.get(f"/staff/proposals/{proposal.id}")
+    assert response.status_code == 404 and "급식소를 늘려" not in response.get_data(as_text=True)
+    forms.submit("/", {}, action="/auth/logout")
+    login_as(admin)
+    assert "급식소를 늘려" in client.get(f"/staff/proposals/{proposal.id}").get_data(as_text=True)
+
+
+def test_a_vote_quorum_too_large_for_the_database_is_explained_not_a_500(db, proposal, make_user, forms, login_as):
+    proposal.status = "at_conference"
+    db.session.commit()
+    login_as(make_user("admin@example.com", role="admin", locale="en"))
+    response = forms.submit(f"/admin/proposals/{proposal.id}", {
+        "opens_at": "2026-06-10T10:00", "closes_at": "2026-06-17T10:00", "quorum": "99999999999999999999"},
+        action=f"/admin/proposals/{proposal.id}/vote/open")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Enter a number from 1 to 10,000,000." in html
+    assert "99999999999999999999" in html  # what was typed is kept
+    db.session.refresh(proposal)
+    assert proposal.status == "at_conference"
+    with pytest.raises(ServiceError):
+        service.open_vote(make_user("admin2@example.com", role="admin"), proposal, opens_at=datetime.now(UTC),
+                          closes_at=datetime.now(UTC) + timedelta(days=1), quorum=10_000_001)
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("review_threshold", "99999999999999999999", "Enter a number from 1 to 100,000."),
+    ("mayor_threshold", "99999999999999999999", "Enter a number from 2 to 1,000,000."),
+    ("answer_days", "99999999999999999999", "Enter 1 to 90."),
+    ("open_days", "-99999999999999999999", "Enter 1 to 365."),
+])
+def test_rule_numbers_too_large_for_the_database_are_explained(db, make_user, forms, login_as, field, value, message):
+    login_as(make_user("admin@example.com", role="admin", locale="en"))
+    data = {"review_threshold": "5", "mayor_threshold": "100", "answer_days": "15", "open_days": "30", field: value}
+    response = forms.submit("/admin/rules", data)
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("field, value", [("remove_division", "99999999999999999999"), ("conference_id", "99999999999999999999")])
+def test_admin_ids_out_of_range_are_a_404_not_a_500(db, proposal, make_user, forms, login_as, field, value):
+    admin = make_user("admin@example.com", role="admin")
+    login_as(admin)
+    proposal.status = "answered"
+    db.session.commit()
+    url = f"/admin/users/{admin.id}" if field == "remove_division" else f"/admin/proposals/{proposal.id}/conference"
+    response = forms.submit(f"/admin/users/{admin.id}", {"role": "admin", field: value}, action=url)
+    assert response.status_code == 404
+
+
+def test_the_error_page_rolls_back_a_failed_transaction_before_it_renders(app, db, make_user, client, login_as):
+    from app.models import ParticipationRules
+
+    def broken():
+        db.session.add(ParticipationRules(review_threshold=10**20, mayor_threshold=1, answer_days=1, open_days=1))
+        db.session.flush()  # fails: too large for an INTEGER column; the session now needs a rollback
+
+    app.add_url_rule("/broken-for-test", "broken_for_test", broken)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    login_as(make_user(locale="en"))
+    response = client.get("/broken-for-test")
+    assert response.status_code == 500 and "Something went wrong" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("parent_id", ["99999999999999999999999", "abc", "999999"])
+def test_a_reply_to_a_comment_that_cannot_exist_is_explained_and_the_text_kept(
+    db, proposal, residents, forms, login_as, parent_id
+):
+    login_as(residents(1, locale="en")[0])
+    response = forms.submit(f"/proposals/{proposal.id}", {"body": "제 답글입니다", "parent_id": parent_id},
+                            action=f"/proposals/{proposal.id}/comments")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "The comment you replied to no longer exists." in html
+    assert "제 답글입니다" in html
+
+
+def test_good_attachments_are_kept_when_the_text_needs_fixing(forms, residents, login_as, db):
+    login_as(residents(1, locale="en")[0])
+    data = propose_form(forms, title="짧음")
+    files = {"attachments": [(io.BytesIO(PNG), "현장 사진.png")]}
+    response = forms.submit("/proposals/new", {**data, "action": "preview", **files}, content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "The title must be between 5 and 100 characters." in html
+    assert "Already attached: 현장 사진.png" in html
+    # Fixed text, no file chosen again: the kept file goes with the proposal.
+    forms.submit("/proposals/new", {**data, "title": "보라매공원 야간 조명 개선", "action": "submit"})
+    created = db.session.execute(select(Proposal).where(Proposal.source.is_(None))).scalar_one()
+    assert [a.original_name for a in created.attachments] == ["현장 사진.png"]
+
+
+def test_the_moderators_reason_starts_empty_and_the_report_is_shown_apart(db, proposal, residents, make_user, client,
+                                                                          login_as):
+    comment = comments.add_comment(residents(1)[0], proposal, "문제가 될 수 있는 댓글")
+    db.session.commit()
+    comments.report_comment(residents(1)[0], comment, "신고자가 쓴 사유입니다")
+    db.session.commit()
+    login_as(make_user("admin@example.com", role="admin"))
+    html = client.get("/admin/reports").get_data(as_text=True)
+    assert html.count("신고자가 쓴 사유입니다") == 1  # in the report, not in the box for the author
+    assert re.search(r'<textarea id="reason-\d+" name="reason" class="krds-input" rows="2" required></textarea>', html)
+
+
+def test_a_moderator_dismisses_an_unfounded_report_and_the_comment_stays(db, proposal, residents, make_user, forms,
+                                                                         login_as, client):
+    comment = comments.add_comment(residents(1)[0], proposal, "멀쩡한 댓글입니다")
+    db.session.commit()
+    comments.report_comment(residents(1)[0], comment, "그냥 싫어요")
+    db.session.commit()
+    login_as(make_user("admin@example.com", role="admin"))
+    response = forms.submit("/admin/reports", {}, action=f"/admin/comments/{comment.id}/dismiss")
+    assert response.status_code == 302
+    assert comments.open_reports() == []
+    db.session.refresh(comment)
+    assert comment.hidden_at is None and "멀쩡한 댓글입니다" in client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+
+
+def test_reports_one_open_per_person_never_on_hidden_or_own_comments(db, proposal, residents, make_user, forms,
+                                                                       login_as):
+    author, reporter = residents(2, locale="en")
+    comment = comments.add_comment(author, proposal, "신고될 댓글입니다")
+    db.session.commit()
+    comments.report_comment(reporter, comment, "첫 신고")
+    db.session.commit()
+    with pytest.raises(ServiceError, match="이미 신고한 댓글"):
+        comments.report_comment(reporter, comment, "두 번째 신고")
+    with pytest.raises(ServiceError, match="자신의 댓글은 신고할 수 없습니다"):
+        comments.report_comment(author, comment, "제 댓글 신고")
+    comments.hide_comment(make_user("admin@example.com", role="admin"), comment, "규정 위반")
+    db.session.commit()
+    with pytest.raises(ServiceError, match="이미 관리자가 숨겼습니다"):
+        comments.report_comment(residents(1)[0], comment, "숨긴 댓글 신고")
+    db.session.rollback()
+    assert comments.open_reports() == []
+    login_as(reporter)  # over HTTP: a message, not a new open report
+    response = forms.submit(f"/proposals/{proposal.id}", {"reason": "또 신고"}, follow_redirects=True,
+                            action=f"/proposals/{proposal.id}/comments/{comment.id}/report")
+    assert "This comment has already been hidden by a moderator." in response.get_data(as_text=True)
+    assert comments.open_reports() == []
+
+
+@pytest.mark.parametrize("status, accepted", [
+    ("open", True), ("in_review", True), ("answered", True), ("at_conference", True), ("voting", True),
+    ("adopted", True), ("implementing", True),
+    ("withdrawn", False), ("closed", False), ("hidden", False), ("rejected", False), ("completed", False),
+])
+def test_opinions_are_taken_only_while_a_proposal_is_being_decided_or_carried_out(db, proposal, residents, status,
+                                                                                 accepted):
+    proposal.status = status
+    db.session.commit()
+    if accepted:
+        comments.add_comment(residents(1)[0], proposal, "의견입니다")
+    else:
+        with pytest.raises(ServiceError, match="더 이상 의견을 받지 않습니다"):
+            comments.add_comment(residents(1)[0], proposal, "의견입니다")
+
+
+def test_a_comment_on_a_withdrawn_proposal_is_refused_with_a_message(db, proposal, residents, forms, login_as):
+    reader = residents(1, locale="en")[0]
+    service.withdraw_proposal(proposal.author, proposal)
+    db.session.commit()
+    login_as(reader)
+    page = forms.client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+    assert "This proposal no longer takes opinions." in page and 'name="body"' not in page
+    response = forms.submit(f"/proposals/{proposal.id}", {"body": "철회된 제안에 남기는 의견"},
+                            action=f"/proposals/{proposal.id}/comments")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "This proposal no longer takes opinions." in html
+
+
+def test_the_follow_button_says_which_state_it_is_in(db, proposal, residents, forms, login_as):
+    login_as(residents(1, locale="en")[0])
+    page = forms.client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+    assert "Follow this proposal" in page and "Following ✓" not in page
+    forms.submit(f"/proposals/{proposal.id}", {"action": "follow"}, action=f"/proposals/{proposal.id}/follow")
+    page = forms.client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+    assert "Following ✓" in page and "Press again to stop following." in page
+    assert "Follow this proposal</button>" not in page
+
+
+def test_withdrawing_needs_the_box_ticked_without_javascript(db, proposal, forms, login_as):
+    proposal.author.locale = "en"
+    db.session.commit()
+    login_as(proposal.author)
+    page = forms.client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+    assert "I understand that withdrawing cannot be undone." in page
+    response = forms.submit(f"/proposals/{proposal.id}", {}, action=f"/proposals/{proposal.id}/withdraw",
+                            follow_redirects=True)
+    assert "Tick the box to confirm that you want to withdraw your proposal." in response.get_data(as_text=True)
+    db.session.refresh(proposal)
+    assert proposal.status == "open"
+    forms.submit(f"/proposals/{proposal.id}", {"confirm": "y"}, action=f"/proposals/{proposal.id}/withdraw")
+    db.session.refresh(proposal)
+    assert proposal.status == "withdrawn"
+
+
+@pytest.mark.parametrize("quorum, votes, words", [
+    (None, ["yes", "yes", "no"], "Adopted: most votes were yes."),
+    (None, ["yes", "no"], "Not adopted: the yes votes were not a majority."),
+    (5, ["yes", "yes"], "Not adopted: fewer than 5 votes were cast, the minimum needed."),
+])
+def test_a_vote_closed_early_shows_when_it_closed_and_the_outcome_in_words(db, proposal, residents, make_user,
+                                                                          client, quorum, votes, words):
+    proposal.status = "voting"
+    opened = datetime.now(UTC) - timedelta(days=1)
+    proposal.vote_opens_at, proposal.vote_closes_at, proposal.vote_quorum = opened, opened + timedelta(days=30), quorum
+    db.session.commit()
+    for person, choice in zip(residents(len(votes)), votes, strict=True):
+        service.cast_vote(person, proposal, choice)
+    closed_at = datetime.now(UTC)
+    service.close_vote(make_user("admin@example.com", role="admin"), proposal, now=closed_at)
+    db.session.commit()
+    assert proposal.vote_closes_at == closed_at
+    html = client.get(f"/proposals/{proposal.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "The vote is closed." in html and words in html
+    assert closed_at.astimezone(SEOUL).strftime("%H:%M") in html
+
+
+def test_the_staff_page_shows_the_answer_deadline_only_while_it_applies(db, proposal, residents, staff, client,
+                                                                        login_as):
+    support_n(db, proposal, residents(5))
+    login_as(staff)
+    assert "답변 기한" in client.get(f"/staff/proposals/{proposal.id}").get_data(as_text=True)
+    service.answer_proposal(staff, proposal, decision="accepted", body="복지정책과에서 검토하여 수용합니다.")
+    db.session.commit()
+    assert "답변 기한" not in client.get(f"/staff/proposals/{proposal.id}").get_data(as_text=True)
+
+
+def test_the_timeline_names_the_division_that_received_a_transfer(db, proposal, staff, make_user, client):
+    elderly = db.session.execute(select(Division).filter_by(name_ko="어르신지원과")).scalar_one()
+    service.transfer_proposal(staff, proposal, elderly, "어르신 소관입니다.")
+    admin = make_user("admin@example.com", role="admin")
+    welfare_division = db.session.execute(select(Division).filter_by(name_ko="복지정책과")).scalar_one()
+    service.transfer_proposal(admin, proposal, welfare_division, "다시 복지정책과로 보냅니다.")
+    db.session.commit()
+    html = client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+    assert "복지정책과에서 어르신지원과(으)로 이관했습니다" in html
+    assert "어르신지원과에서 복지정책과(으)로 이관했습니다" in html
+
+
+def test_the_audit_log_reads_as_sentences_not_keys_and_json(db, make_user, client, login_as):
+    from app.services.rules import update_rules
+
+    admin = make_user("admin@example.com", role="admin", locale="en")
+    update_rules(admin, review_threshold=5, mayor_threshold=100, answer_days=10, use_business_days=True, open_days=30)
+    db.session.commit()
+    login_as(admin)
+    html = client.get("/admin/rules").get_data(as_text=True)
+    assert "Rules changed" in html and "rules.update" not in html and "{&#34;" not in html and '{"' not in html
+    assert "Days to answer: 15 → 10" in html
+    assert "Count Korean business days (weekends and public holidays excluded): No → Yes" in html
+    assert "Supporters for division review: 5" not in html  # unchanged fields are left out
+
+
+def test_a_too_short_title_gets_one_message(forms, residents, login_as):
+    login_as(residents(1, locale="en")[0])
+    response = forms.submit("/proposals/new", {**propose_form(forms, title="짧음"), "action": "preview"})
+    html = response.get_data(as_text=True)
+    assert "The title must be between 5 and 100 characters." in html
+    assert "Use at least 5 visible characters." not in html

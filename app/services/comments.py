@@ -12,8 +12,9 @@ from app.services import ServiceError, permissions
 def add_comment(user, proposal, body, parent=None, now=None):
     """A verified resident or staff member comments; staff of the division in charge reply officially."""
     now = now or utcnow()
-    if not permissions.can_comment(user, proposal):
-        raise ServiceError(_l("Only verified residents and staff can comment."))
+    refusal = permissions.why_not_comment(user, proposal)
+    if refusal:
+        raise ServiceError(refusal)
     if parent is not None:
         if parent.proposal_id != proposal.id or parent.hidden_at is not None:
             raise ServiceError(_l("You cannot reply to that comment."))
@@ -30,10 +31,23 @@ def add_comment(user, proposal, body, parent=None, now=None):
 
 
 def report_comment(user, comment, reason, now=None):
+    """Anyone signed in reports someone else's visible comment, once while the report is open.
+
+    A hidden comment has already been dealt with, and a second open report by the same person
+    would only queue the same work twice for the moderator.
+    """
     if not (user and user.is_authenticated):
         raise ServiceError(_l("Please sign in to report a comment."))
     if not (reason or "").strip():
         raise ServiceError(_l("Tell us why you are reporting this comment."))
+    if comment.author_id == user.id:
+        raise ServiceError(_l("You cannot report your own comment."))
+    if comment.hidden_at is not None:
+        raise ServiceError(_l("This comment has already been hidden by a moderator."))
+    already = db.session.execute(select(CommentReport.id).filter_by(
+        comment_id=comment.id, reporter_id=user.id, resolved_at=None)).first()
+    if already is not None:
+        raise ServiceError(_l("You have already reported this comment. A moderator will look at it."))
     report = CommentReport(comment=comment, reporter_id=user.id, reason=reason, created_at=now or utcnow())
     db.session.add(report)
     return report
@@ -51,6 +65,20 @@ def hide_comment(actor, comment, reason, now=None):
         report.resolved_at = now
     notify("comment.hidden", comment, [Recipient(user=comment.author)], channels=("inapp", "email"), now=now)
     return comment
+
+
+def dismiss_reports(actor, comment, now=None):
+    """A moderator finds the reports on a comment unfounded: they are closed, the comment stays."""
+    now = now or utcnow()
+    if not permissions.can_administer(actor):
+        raise ServiceError(_l("Only the platform officer can do this."))
+    reports = db.session.execute(
+        select(CommentReport).filter_by(comment_id=comment.id, resolved_at=None)).scalars().all()
+    if not reports:
+        raise ServiceError(_l("There is no open report on this comment."))
+    for report in reports:
+        report.resolved_at = now
+    return reports
 
 
 def open_reports():

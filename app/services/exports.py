@@ -9,6 +9,9 @@ from app.extensions import db
 from app.models import Proposal
 from app.services.proposal_queries import public_conditions
 
+# Spreadsheet programs run a cell that starts with one of these as a formula (CSV injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
 FIELDS = ["id", "title", "status", "category", "dong", "division", "support_count", "created_at",
           "answer_due_at", "source", "source_ref", "source_attribution"]
 
@@ -30,11 +33,18 @@ def rows(q):
         }
 
 
+def spreadsheet_safe(value):
+    """A text cell a spreadsheet shows as text: a leading quote defuses a formula (OWASP's advice)."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
 def as_csv(q):
     out = io.StringIO()
     out.write("\ufeff")  # so that spreadsheet programs read Korean as UTF-8
     writer = csv.DictWriter(out, fieldnames=FIELDS)
     writer.writeheader()
     for row in rows(q):
-        writer.writerow(row)
+        writer.writerow({key: spreadsheet_safe(value) for key, value in row.items()})
     return out.getvalue()

@@ -50,11 +50,36 @@ def can_answer_as_mayor(user, mayor_office):
     return can_administer(user) or is_member(user, mayor_office)
 
 
-def can_comment(user, proposal):
-    """Verified residents and staff comment on public proposals that are not hidden."""
-    if not (user and user.is_authenticated) or proposal.status == "hidden":
+def can_see_staff_page(user, proposal, mayor_office=None):
+    """Staff work on their own divisions' proposals only (the Mayor's office also on those owed the
+    Mayor's answer); admins see all. A hidden proposal is the moderator's business alone: its body
+    may hold what got it hidden (personal data, abuse), so division staff no longer see it.
+    """
+    if can_administer(user):
+        return True
+    if not (user and user.is_authenticated and user.is_staff) or proposal.status == "hidden":
         return False
-    return user.is_verified_resident or user.is_staff
+    return is_member(user, proposal.division) or (proposal.mayor_requested_at is not None
+                                                  and is_member(user, mayor_office))
+
+
+# Opinions are taken while the proposal is still being decided or carried out. A withdrawn, closed
+# (expired) or hidden proposal is over or off the record; a rejected or completed one has its final,
+# published answer, and new opinions there would go unanswered by anyone.
+ACCEPTS_COMMENTS = ("open", "in_review", "answered", "at_conference", "voting", "adopted", "implementing")
+
+
+def why_not_comment(user, proposal):
+    """None if `user` may comment on `proposal` now, else the reason to show."""
+    if not (user and user.is_authenticated and (user.is_verified_resident or user.is_staff)):
+        return _l("Only verified residents and staff can comment.")
+    if proposal.is_imported or proposal.status not in ACCEPTS_COMMENTS:
+        return _l("This proposal no longer takes opinions.")
+    return None
+
+
+def can_comment(user, proposal):
+    return why_not_comment(user, proposal) is None
 
 
 def why_not_vote(user, proposal, now):

@@ -41,6 +41,7 @@ ALLOWED = {
     S.IMPLEMENTING: {S.COMPLETED},
 }
 ACCEPTS_SYMPATHY = (S.OPEN.value, S.IN_REVIEW.value)
+MAX_QUORUM = 10_000_000  # more than the district's population; keeps the number in an INTEGER column
 
 
 class TransitionError(ServiceError):
@@ -312,8 +313,8 @@ def open_vote(actor, proposal, *, opens_at, closes_at, quorum=None, now=None):
     _admin_only(actor)
     if closes_at <= opens_at:
         raise ServiceError(_l("The vote must close after it opens."))
-    if quorum is not None and quorum < 1:
-        raise ServiceError(_l("The quorum must be at least 1, or empty."))
+    if quorum is not None and not 1 <= quorum <= MAX_QUORUM:
+        raise ServiceError(_l("The quorum must be from 1 to 10,000,000, or empty."))
     proposal.vote_opens_at, proposal.vote_closes_at, proposal.vote_quorum = opens_at, closes_at, quorum
     return _move(proposal, S.VOTING.value, actor_kind="admin", now=now, actor=actor)
 
@@ -337,12 +338,17 @@ def cast_vote(user, proposal, choice, now=None):
     db.session.refresh(proposal)
 
 
-def vote_outcome(proposal):
-    """Adopted on a majority of the votes cast, if the quorum (when set) was reached."""
+def vote_result(proposal):
+    """Why the vote ended as it did: "adopted", "no_quorum" or "no_majority"."""
     cast = proposal.votes_yes + proposal.votes_no
     if proposal.vote_quorum and cast < proposal.vote_quorum:
-        return S.REJECTED.value
-    return S.ADOPTED.value if proposal.votes_yes > proposal.votes_no else S.REJECTED.value
+        return "no_quorum"
+    return "adopted" if proposal.votes_yes > proposal.votes_no else "no_majority"
+
+
+def vote_outcome(proposal):
+    """Adopted on a majority of the votes cast, if the quorum (when set) was reached."""
+    return S.ADOPTED.value if vote_result(proposal) == "adopted" else S.REJECTED.value
 
 
 def close_vote(actor, proposal, now=None):
@@ -353,6 +359,8 @@ def close_vote(actor, proposal, now=None):
         raise TransitionError(_l("This proposal is not being voted on."))
     if actor is None and now < proposal.vote_closes_at:
         return None
+    if now < proposal.vote_closes_at:
+        proposal.vote_closes_at = now  # closed early: the page shows when it really closed
     outcome = vote_outcome(proposal)
     return _move(proposal, outcome, actor_kind="admin" if actor else "system", now=now, actor=actor,
                  note=f"{proposal.votes_yes}:{proposal.votes_no}")

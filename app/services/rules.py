@@ -81,8 +81,9 @@ def _audit(actor, action, target, before, after):
 
 def update_rules(actor, **values):
     """Change the rules from now on; existing proposals keep their clocks and alerts."""
-    if values["review_threshold"] < 1 or values["mayor_threshold"] <= values["review_threshold"]:
-        raise ServiceError(_l("The Mayor's threshold must be greater than the review threshold, and both at least 1."))
+    if (values["review_threshold"] < 1 or values["mayor_threshold"] <= values["review_threshold"]
+            or values["mayor_threshold"] > 1_000_000):
+        raise ServiceError(_l("The Mayor's threshold must be greater than the review threshold, both from 1 to 1,000,000."))
     if not 1 <= values["answer_days"] <= 90 or not 1 <= values["open_days"] <= 365:
         raise ServiceError(_l("Answer days must be 1–90 and the open period 1–365 days."))
     rules = current_rules()

@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 
 from app.blueprints.auth.forms import LANGUAGE_CHOICES
 from app.forms_common import CleanText, clean_filter
+from app.services.proposals import MAX_QUORUM
 
 PHONE_RE = re.compile(r"^01[016789]-?\d{3,4}-?\d{4}$")
 
@@ -54,10 +55,13 @@ class DivisionEditForm(FlaskForm):
 
 
 class RulesForm(FlaskForm):
+    # Upper bounds keep every number inside an INTEGER column (and the service's own checks).
     review_threshold = IntegerField(_l("Supporters for division review"), validators=[
-        InputRequired(message=_l("Enter a number.")), NumberRange(min=1, max=100000, message=_l("Enter a number from 1."))])
+        InputRequired(message=_l("Enter a number.")),
+        NumberRange(min=1, max=100000, message=_l("Enter a number from 1 to 100,000."))])
     mayor_threshold = IntegerField(_l("Supporters for the Mayor's answer"), validators=[
-        InputRequired(message=_l("Enter a number.")), NumberRange(min=2, max=1000000, message=_l("Enter a number from 2."))])
+        InputRequired(message=_l("Enter a number.")),
+        NumberRange(min=2, max=1000000, message=_l("Enter a number from 2 to 1,000,000."))])
     answer_days = IntegerField(_l("Days to answer"), validators=[
         InputRequired(message=_l("Enter a number.")), NumberRange(min=1, max=90, message=_l("Enter 1 to 90."))])
     use_business_days = BooleanField(_l("Count Korean business days (weekends and public holidays excluded)"))
@@ -88,7 +92,7 @@ class VoteOpenForm(FlaskForm):
     closes_at = DateTimeLocalField(_l("Closes (Seoul time)"), format="%Y-%m-%dT%H:%M",
                                    validators=[InputRequired(message=_l("Enter a date and time."))])
     quorum = IntegerField(_l("Minimum number of votes (optional)"), validators=[
-        Optional(), NumberRange(min=1, message=_l("Enter a number from 1."))])
+        Optional(), NumberRange(min=1, max=MAX_QUORUM, message=_l("Enter a number from 1 to 10,000,000."))])
 
 
 class HideForm(FlaskForm):

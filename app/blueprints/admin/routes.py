@@ -17,6 +17,7 @@ from app.blueprints.admin.forms import (
     VoteOpenForm,
 )
 from app.extensions import db
+from app.forms_common import parse_id
 from app.models import Division, Dong, User
 from app.services import ServiceError, accounts, divisions, outbox_admin
 
@@ -70,8 +71,10 @@ def user(user_id):
     divisions = db.session.execute(select(Division).where(Division.is_active).order_by(Division.name_ko)).scalars().all()
     form.division.choices = [("", _("Choose…"))] + [(str(d.id), d.name) for d in divisions]
     remove = request.form.get("remove_division", "")
-    if remove.isdigit() and form.validate_on_submit():
-        accounts.remove_from_division(account, db.session.get(Division, int(remove)) or abort(404))
+    if remove and form.validate_on_submit():
+        division_id = parse_id(remove)
+        division = db.session.get(Division, division_id) if division_id else None
+        accounts.remove_from_division(account, division or abort(404))
         db.session.commit()
         flash(_("The account has been saved."), "success")
         return redirect(url_for("admin.user", user_id=account.id))
@@ -278,8 +281,9 @@ def send_to_conference(proposal_id):
 
     proposal = _admin_proposal(proposal_id)
     existing = request.form.get("conference_id", "")
-    if existing.isdigit():
-        conference = db.session.get(PolicyConference, int(existing)) or abort(404)
+    if existing:
+        conference_id = parse_id(existing)
+        conference = (db.session.get(PolicyConference, conference_id) if conference_id else None) or abort(404)
         if not UnverifyResidentForm().validate_on_submit():
             abort(400)
     else:
@@ -324,7 +328,8 @@ def close_vote(proposal_id):
 def reports():
     from app.services import comments as comment_service
 
-    return render_template("admin/reports.html", reports=comment_service.open_reports(), form=HideForm())
+    return render_template("admin/reports.html", reports=comment_service.open_reports(), form=HideForm(),
+                           button=UnverifyResidentForm())
 
 
 @bp.route("/comments/<id:comment_id>/hide", methods=["POST"])
@@ -344,4 +349,22 @@ def hide_comment(comment_id):
             flash(err.message, "error")
     else:
         flash(_("Give the reason; the author will see it."), "error")
+    return redirect(url_for("admin.reports"))
+
+
+@bp.route("/comments/<id:comment_id>/dismiss", methods=["POST"])
+def dismiss_reports(comment_id):
+    from app.models import Comment
+    from app.services import comments as comment_service
+
+    item = db.session.get(Comment, comment_id) or abort(404)
+    if not UnverifyResidentForm().validate_on_submit():
+        abort(400)
+    try:
+        comment_service.dismiss_reports(current_user, item)
+        db.session.commit()
+        flash(_("The report has been dismissed; the comment stays visible."), "success")
+    except ServiceError as err:
+        db.session.rollback()
+        flash(err.message, "error")
     return redirect(url_for("admin.reports"))

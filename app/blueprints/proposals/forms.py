@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.forms_common import CleanText, VisibleText, clean_filter
@@ -41,3 +41,10 @@ class VoteForm(FlaskForm):
 
 class ButtonForm(FlaskForm):
     """A button that posts: only the CSRF token."""
+
+
+class WithdrawForm(FlaskForm):
+    """Withdrawing cannot be undone: the author ticks a box first (no JavaScript needed)."""
+
+    confirm = BooleanField(_l("I understand that withdrawing cannot be undone."), validators=[
+        DataRequired(message=_l("Tick the box to confirm that you want to withdraw your proposal."))])

@@ -14,8 +14,16 @@ from sqlalchemy.exc import IntegrityError
 
 from app import page_cache
 from app.blueprints.proposals import bp
-from app.blueprints.proposals.forms import ButtonForm, CommentForm, ProposalForm, ReasonForm, VoteForm
+from app.blueprints.proposals.forms import (
+    ButtonForm,
+    CommentForm,
+    ProposalForm,
+    ReasonForm,
+    VoteForm,
+    WithdrawForm,
+)
 from app.extensions import db, limiter
+from app.forms_common import parse_id
 from app.labels import PROPOSAL_SORTS, PUBLIC_STATUSES
 from app.models import Category, Comment, Dong, Proposal, ProposalAttachment
 from app.services import ServiceError, attachments, comments, permissions, proposal_queries
@@ -148,14 +156,17 @@ def new():
         form.submission_key.data = uuid.uuid4().hex
         return render_template("proposals/new.html", form=form)
     action = request.form.get("action", "preview")
-    if not form.validate_on_submit():
-        return render_template("proposals/new.html", form=form), 400
+    valid = form.validate_on_submit()
+    key = form.submission_key.data or ""
     try:
         checked = attachments.check_files(request.files.getlist(form.attachments.name))
     except ServiceError as err:
         form.attachments.errors = [err.message]
-        return render_template("proposals/new.html", form=form), 400
-    files = _stage(form.submission_key.data, checked)
+        return render_template("proposals/new.html", form=form, staged=_staged(key)), 400
+    # Good files are kept even when the text needs fixing, so they need not be chosen again.
+    files = _stage(key, checked)
+    if not valid:
+        return render_template("proposals/new.html", form=form, staged=files), 400
     if action != "submit":
         return render_template("proposals/preview.html", form=form, files=files)
     return _create(form, files)
@@ -176,7 +187,7 @@ def _create(form, files):
     except ServiceError as err:
         db.session.rollback()
         flash(err.message, "error")
-        return render_template("proposals/new.html", form=form), 400
+        return render_template("proposals/new.html", form=form, staged=files), 400
     shutil.rmtree(_staging_dir(form.submission_key.data), ignore_errors=True)
     flash(_("Your proposal has been registered."), "success")
     return redirect(url_for("proposals.detail", proposal_id=proposal.id))
@@ -265,7 +276,8 @@ def follow(proposal_id):
 @login_required
 def withdraw(proposal_id):
     proposal = _public_or_404(proposal_id)
-    if ButtonForm().validate_on_submit():
+    form = WithdrawForm()
+    if form.validate_on_submit():
         try:
             service.withdraw_proposal(current_user, proposal)
             db.session.commit()
@@ -273,6 +285,9 @@ def withdraw(proposal_id):
         except ServiceError as err:
             db.session.rollback()
             flash(err.message, "error")
+    elif form.confirm.errors:
+        flash(form.confirm.errors[0], "error")
+        return redirect(url_for("proposals.detail", proposal_id=proposal_id) + "#withdraw")
     return redirect(url_for("proposals.detail", proposal_id=proposal_id))
 
 
@@ -287,8 +302,12 @@ def comment(proposal_id):
     if not form.validate_on_submit():
         return render_template("proposals/detail.html", **_detail_context(proposal, form)), 400
     parent = None
-    if (form.parent_id.data or "").isdigit():
-        parent = db.session.get(Comment, int(form.parent_id.data))
+    if form.parent_id.data:
+        parent_id = parse_id(form.parent_id.data)
+        parent = db.session.get(Comment, parent_id) if parent_id else None
+        if parent is None:
+            form.body.errors.append(_("The comment you replied to no longer exists. Your text is kept below."))
+            return render_template("proposals/detail.html", **_detail_context(proposal, form)), 400
     try:
         created = comments.add_comment(current_user, proposal, form.body.data, parent=parent)
         db.session.commit()
@@ -310,9 +329,13 @@ def report(proposal_id, comment_id):
         abort(404)
     form = ReasonForm()
     if form.validate_on_submit():
-        comments.report_comment(current_user, item, form.reason.data)
-        db.session.commit()
-        flash(_("Thank you. A moderator will look at this comment."), "success")
+        try:
+            comments.report_comment(current_user, item, form.reason.data)
+            db.session.commit()
+            flash(_("Thank you. A moderator will look at this comment."), "success")
+        except ServiceError as err:
+            db.session.rollback()
+            flash(err.message, "error")
     else:
         flash(_("Tell us why you are reporting this comment."), "error")
     return redirect(url_for("proposals.detail", proposal_id=proposal_id) + f"#comment-{comment_id}")

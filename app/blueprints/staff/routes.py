@@ -22,6 +22,8 @@ def _proposal_or_404(proposal_id):
     proposal = db.session.get(Proposal, proposal_id)
     if proposal is None or proposal.is_imported:
         abort(404)
+    if not permissions.can_see_staff_page(current_user, proposal, service.mayor_office()):
+        abort(404)  # another division's (or a hidden) proposal: as if it did not exist here
     return proposal
 
 
