@@ -23,6 +23,13 @@ asks for again, so a visitor never gets a page older than the last commit they c
 Visitors with no session cookie at all (most of a crowd) are answered by `PageCacheMiddleware`
 before Flask even builds a request; the headers stored with the page are the ones Flask sent.
 Redis trouble never breaks a page: the cache is skipped, and keys expire after `PAGE_CACHE_SECONDS`.
+
+Signed-in visitors of home and the list see the same page as anyone else but for the end of the
+header (their bell, their links, the staff menu). The middleware answers them too: it checks their
+signed session cookie as Flask would (signature, Flask-Login's strong identifier, the account's
+session token) and splices their header, cached per user under `u:<id>` and `me` generations, into
+the anonymous page between the `<!--madang:...-->` markers of base.html. A message waiting to be
+flashed, a stale token or a changed address sends the request to Flask as before.
 """
 import contextlib
 import hashlib
@@ -32,6 +39,8 @@ import re
 
 import redis
 from flask import current_app, g, request, session
+from flask_login import current_user
+from itsdangerous import BadData, URLSafeTimedSerializer
 from markupsafe import Markup
 from sqlalchemy import event, inspect
 from sqlalchemy.sql import operators
@@ -122,6 +131,74 @@ def _unpack(stored):
 _NOT_STORED = frozenset({"set-cookie", "content-length", "date", "server", "x-page-cache", _KEY_HEADER.lower()})
 
 
+# A signed-in visitor's header record, then the anonymous page in the record's language, in one
+# round trip. KEYS = generations (all, scope, u:<id>, me); ARGV = page prefix, scope, digest, record prefix.
+_PERSONAL_LOOKUP = """
+local a = redis.call('GET', KEYS[1]) or '0'
+local s = redis.call('GET', KEYS[2]) or '0'
+local u = redis.call('GET', KEYS[3]) or '0'
+local m = redis.call('GET', KEYS[4]) or '0'
+local rkey = ARGV[4] .. u .. ':' .. m
+local rec = redis.call('GET', rkey)
+if not rec then return {rkey, false, false, false} end
+local pkey = ARGV[1] .. a .. ':' .. ARGV[2] .. ':' .. s .. ':' .. string.sub(rec, 1, 2) .. ':' .. ARGV[3]
+return {rkey, rec, pkey, redis.call('GET', pkey)}
+"""
+_ME_ENVIRON = "madang.personal_key"  # the record's key, from the middleware to Flask on a miss
+CSRF_PLACEHOLDER = _CSRF_PLACEHOLDER = "__madang_csrf__"
+_MARKERS = ((b"<!--madang:account-->", b"<!--/madang:account-->", "account"),
+            (b"<!--madang:menu-->", b"<!--/madang:menu-->", "menu"))
+
+
+def _personal_lookup(client, scope, user_id, environ):
+    path = environ.get("PATH_INFO", "") + "?" + environ.get("QUERY_STRING", "")
+    digest = hashlib.sha256(path.encode("latin-1", "replace")).hexdigest()
+    script = _scripts.get(("me", id(client)))
+    if script is None:
+        script = _scripts[("me", id(client))] = client.register_script(_PERSONAL_LOOKUP)
+    rkey, record, pkey, page = script(
+        keys=[_gen_key("all"), _gen_key(scope), _gen_key(f"u:{user_id}"), _gen_key("me")],
+        args=["madang:page:", scope, digest, f"madang:me:{user_id}:"], client=client)
+    return rkey.decode(), record, (pkey.decode() if pkey else None), page
+
+
+def _identifier(environ):
+    """Flask-Login's session identifier (flask_login.utils._create_identifier), from the environ."""
+    address = environ.get("HTTP_X_FORWARDED_FOR", environ.get("REMOTE_ADDR"))
+    if address is not None:
+        address = address.encode("utf-8").split(b",")[0].strip()
+    agent = environ.get("HTTP_USER_AGENT")
+    if agent is not None:
+        agent = agent.encode("utf-8")
+    return hashlib.sha512(f"{address}|{agent}".encode()).hexdigest()
+
+
+def _splice(page, parts):
+    """The anonymous page with each marked region replaced by the visitor's own."""
+    for start, end, name in _MARKERS:
+        i, j = page.find(start), page.find(end)
+        if i < 0 or j < i:
+            return None
+        page = page[:i + len(start)] + parts[name] + page[j:]
+    return page
+
+
+def _store_personal(response):
+    """After Flask served a signed-in visitor the middleware could not: keep their header."""
+    key = request.environ.get(_ME_ENVIRON)
+    if not key or response.status_code != 200 or not current_user.is_authenticated:
+        return response
+    locale = current_user.locale
+    if locale not in current_app.config["LANGUAGES"] or len(locale) != 2:
+        return response
+    parts = render_blocks_of_templates(
+        {"account": "_account_links.html", "menu": "_staff_menu.html"}, csrf_value=_CSRF_PLACEHOLDER)
+    record = f"{locale}\n{current_user.session_token}\n".encode() + json.dumps(parts).encode()
+    with contextlib.suppress(redis.RedisError):
+        _client(current_app).set(key, record, ex=current_app.config["PAGE_CACHE_SECONDS"] * 10)
+    return response
+
+
 def _scope_for_request():
     kind = ENDPOINTS.get(request.endpoint)
     if kind is None or request.method != "GET" or not current_app.config["PAGE_CACHE_ENABLED"]:
@@ -171,6 +248,94 @@ class PageCacheMiddleware:
         self.wsgi_app, self.app = wsgi_app, app
         self.languages = tuple(app.config["LANGUAGES"])
         self.default_locale = app.config["BABEL_DEFAULT_LOCALE"]
+        self.session_cookie = app.config["SESSION_COOKIE_NAME"]
+        self._sessions = self._csrf = None  # made on first use: the secret key may be set late
+
+    def _signed_in(self, environ):
+        """(user id, session token, raw CSRF token) of a signed-in visitor of home or the list
+        whose cookie Flask would accept as it is, or None to let Flask decide."""
+        if environ.get("REQUEST_METHOD") != "GET" or not self.app.config["PAGE_CACHE_ENABLED"]:
+            return None
+        if environ.get("PATH_INFO", "") not in _LIST_PATHS:
+            return None
+        cookie = parse_cookie(environ.get("HTTP_COOKIE", "")).get(self.session_cookie)
+        if not cookie:
+            return None
+        if self._sessions is None:
+            self._sessions = self.app.session_interface.get_signing_serializer(self.app)
+            self._csrf = URLSafeTimedSerializer(
+                self.app.config.get("WTF_CSRF_SECRET_KEY") or self.app.secret_key, salt="wtf-csrf-token")
+        try:
+            data = self._sessions.loads(cookie, max_age=int(self.app.permanent_session_lifetime.total_seconds()))
+        except BadData:
+            return None
+        user, raw_csrf = data.get("_user_id"), data.get("csrf_token")
+        if not isinstance(user, str) or not isinstance(raw_csrf, str) or "_flashes" in data:
+            return None
+        user_id, _, token = user.partition(":")
+        if not (user_id.isdigit() and token) or data.get("_id") != _identifier(environ):
+            return None
+        return int(user_id), token, raw_csrf
+
+    def _personal(self, environ, start_response):
+        """The page for a signed-in visitor, assembled here; None if Flask must render it."""
+        found = self._signed_in(environ)
+        if found is None:
+            return None
+        user_id, token, raw_csrf = found
+        try:
+            client = _client(self.app)
+            rkey, record, pkey, page = _personal_lookup(client, "lists", user_id, environ)
+        except redis.RedisError:
+            return None
+        if record is None:
+            environ[_ME_ENVIRON] = rkey
+            return None
+        locale, stored_token, parts = record.split(b"\n", 2)
+        if stored_token.decode() != token:
+            return None  # signed out elsewhere, or a new password: Flask ends this session
+        if page is None:
+            page = self._render_anonymous(environ, locale.decode(), client, pkey)
+            if page is None:
+                return None
+        headers, body = _unpack(page)
+        csrf = self._csrf.dumps(raw_csrf).encode()
+        parts = {k: v.encode().replace(_CSRF_PLACEHOLDER.encode(), csrf) for k, v in json.loads(parts).items()}
+        body = _splice(body, parts)
+        if body is None:
+            return None
+        headers = [(k, v) for k, v in headers if k.lower() not in ("cache-control", "vary")] + [
+            ("Cache-Control", "private, no-cache"), ("Vary", "Cookie"),
+            ("Content-Length", str(len(body))), ("X-Page-Cache", "hit-personal")]
+        start_response("200 OK", headers)
+        return [body]
+
+    def _render_anonymous(self, environ, locale, client, key):
+        """Render (and store) the page an anonymous visitor of this language would get."""
+        from app.i18n import LOCALE_COOKIE
+
+        anonymous = {k: v for k, v in environ.items() if k not in ("HTTP_COOKIE", _ME_ENVIRON)}
+        anonymous["HTTP_COOKIE"] = f"{LOCALE_COOKIE}={locale}"
+        captured = {}
+
+        def capture(status, headers, exc_info=None):
+            captured.update(status=status, headers=headers)
+            return lambda data: None
+
+        result = self.wsgi_app(anonymous, capture)
+        try:
+            body = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        headers = captured.get("headers", [])
+        if not captured.get("status", "").startswith("200") or not any(k == _KEY_HEADER for k, _ in headers):
+            return None
+        stored = _pack([(k, v) for k, v in headers if k != _KEY_HEADER], body)
+        with contextlib.suppress(redis.RedisError):
+            client.set(next(v for k, v in headers if k == _KEY_HEADER), stored,
+                       ex=self.app.config["PAGE_CACHE_SECONDS"])
+        return stored
 
     def _fast_scope(self, environ):
         if environ.get("REQUEST_METHOD") != "GET" or not self.app.config["PAGE_CACHE_ENABLED"]:
@@ -197,6 +362,9 @@ class PageCacheMiddleware:
         return best or self.default_locale
 
     def __call__(self, environ, start_response):
+        personal = self._personal(environ, start_response)
+        if personal is not None:
+            return personal
         found = self._fast_scope(environ)
         if found is not None:
             scope, cookies = found
@@ -246,6 +414,12 @@ def render_blocks(template_name, names, **context):
     return {name: "".join(template.blocks[name](jinja_context)) for name in names}
 
 
+def render_blocks_of_templates(templates, **context):
+    """Render whole small templates (partials) by name, with the normal Flask context."""
+    current_app.update_template_context(context)
+    return {name: current_app.jinja_env.get_template(path).render(context) for name, path in templates.items()}
+
+
 def cached_blocks(scope, template_name, names, context):
     """The blocks (title, content…) of a page that is the same for every visitor of a language.
 
@@ -253,20 +427,44 @@ def cached_blocks(scope, template_name, names, context):
     generations are the page cache's, so the blocks refresh on the same commits.
     `context` is a function, called only when the blocks must be rendered.
     """
+    parts = cached_parts(scope, "blocks", lambda: render_blocks(template_name, names, **context()))
+    return parts if parts is not None else {n: _rendered(h) for n, h in render_blocks(
+        template_name, names, **context()).items()}
+
+
+def cached_parts(scope, variant, render):
+    """Rendered parts of a page (name -> HTML) shared by visitors of a language and `variant`,
+    under the page cache's generations; `render` is called only on a miss. None without a cache."""
+    if not current_app.config["PAGE_CACHE_ENABLED"]:
+        return None
     key = None
-    if current_app.config["PAGE_CACHE_ENABLED"]:
-        try:
-            client = _client(current_app)
-            key, stored = _lookup(client, scope, select_locale(), request.environ, prefix="madang:part:")
-            if stored is not None:
-                return {name: _rendered(html) for name, html in json.loads(stored).items()}
-        except redis.RedisError as err:
-            log.warning("content cache skipped: %s", err)
-    blocks = render_blocks(template_name, names, **context())
+    try:
+        client = _client(current_app)
+        key, stored = _lookup(client, scope, select_locale(), request.environ, prefix=f"madang:part:{variant}:")
+        if stored is not None:
+            return {name: _rendered(html) for name, html in json.loads(stored).items()}
+    except redis.RedisError as err:
+        log.warning("content cache skipped: %s", err)
+    parts = render()
     if key is not None:
         with contextlib.suppress(redis.RedisError):
-            client.set(key, json.dumps(blocks), ex=current_app.config["PAGE_CACHE_SECONDS"])
-    return {name: _rendered(html) for name, html in blocks.items()}
+            client.set(key, json.dumps(parts), ex=current_app.config["PAGE_CACHE_SECONDS"])
+    return {name: _rendered(html) for name, html in parts.items()}
+
+
+_MINE = re.compile(r"<!--mine:(\d+)-->(.*?)<!--/mine:\1-->", re.S)
+_OTHERS = re.compile(r"<!--others:(\d+)-->(.*?)<!--/others:\1-->", re.S)
+
+
+def personalize(html, user_id):
+    """A shared page made this visitor's: what only an author sees kept for that author, what
+    everyone but the author sees dropped for them, and their own CSRF token put in."""
+    from flask_wtf.csrf import generate_csrf
+
+    me = str(user_id)
+    html = _MINE.sub(lambda m: m.group(2) if m.group(1) == me else "", html)
+    html = _OTHERS.sub(lambda m: "" if m.group(1) == me else m.group(2), html)
+    return html.replace(CSRF_PLACEHOLDER, generate_csrf())
 
 
 def _rendered(html):
@@ -330,12 +528,25 @@ def _scopes_of(obj):
     return ("lists", f"p:{proposal_id}") if proposal_id is not None else ("lists",)
 
 
+def _user_scope_of(obj):
+    """The signed-in header a row changes: its user's (the account, their in-app notices)."""
+    table = getattr(obj, "__tablename__", None)
+    if table == "users":
+        return f"u:{obj.id}" if obj.id is not None else None
+    if table == "notifications" and obj.channel == "inapp":
+        user_id = obj.recipient_user_id or getattr(obj.recipient_user, "id", None)
+        return f"u:{user_id}" if user_id is not None else "me"
+    return None
+
+
 def _before_flush(session, flush_context, instances):
     scopes = set()
     # A collection that changed through a backref (a division's memberships) changes no column.
     dirty = [obj for obj in session.dirty if session.is_modified(obj, include_collections=False)]
     for obj in (*session.new, *dirty, *session.deleted):
         scopes.update(_scopes_of(obj))
+        if user_scope := _user_scope_of(obj):
+            scopes.add(user_scope)
         if getattr(obj, "__tablename__", None) == "proposals" and _changes_counts(session, obj):
             scopes.add("counts")
     if scopes:
@@ -380,6 +591,11 @@ def _do_orm_execute(state):
         return
     table = getattr(state.statement, "table", None)
     name = getattr(table, "name", None)
+    if name in ("users", "notifications"):
+        # Whose header changes: the user the statement pins, or (unknown) everyone's.
+        where = getattr(state.statement, "whereclause", None)
+        users = _ids_in(where, "id" if name == "users" else "recipient_user_id") if where is not None else None
+        _touch(state.session, {f"u:{i}" for i in users} if users else {"me"})
     if name in _IGNORED_TABLES:
         return
     column = _PROPOSAL_COLUMN.get(name)
@@ -410,7 +626,8 @@ def _after_commit(session):
         return
     try:
         pipe = _client(app).pipeline(transaction=False)
-        for scope in ("all",) if "all" in scopes else sorted(scopes):
+        personal = {scope for scope in scopes if scope == "me" or scope.startswith("u:")}
+        for scope in ({"all"} | personal) if "all" in scopes else sorted(scopes):
             pipe.incr(_gen_key(scope))
             pipe.expire(_gen_key(scope), 7 * 24 * 3600)
         pipe.execute()
@@ -426,6 +643,7 @@ def _after_rollback(session):
 def init_app(app):
     app.before_request(_serve)
     app.after_request(_store)
+    app.after_request(_store_personal)
     app.wsgi_app = PageCacheMiddleware(app.wsgi_app, app)
     if not event.contains(db.session, "after_commit", _after_commit):
         event.listen(db.session, "before_flush", _before_flush)

@@ -235,3 +235,165 @@ def test_signed_in_visitors_get_the_shared_list_with_their_own_header(app, db, p
                             category=db.session.merge(welfare))
     db.session.commit()
     assert "낙성대 공원 화장실 개선" in client.get("/proposals/").get_data(as_text=True)
+
+
+# --- signed-in visitors, answered by the middleware with their own header -------------------------
+
+SIGN_OUT = 'action="/auth/logout"'
+
+
+def bell(html):
+    match = re.search(r'<span class="bell-count">([0-9,]+)</span>', html)
+    return int(match.group(1).replace(",", "")) if match else None
+
+
+def warm(client, url="/proposals/"):
+    """The first pages after signing in show its message and keep the visitor's header."""
+    client.get(url)
+    return client.get(url)
+
+
+def test_a_signed_in_visitor_is_answered_before_flask_with_their_own_header(app, db, proposal, residents,
+                                                                            login_as, client):
+    from tests.test_query_counts import counting
+
+    login_as(residents[1])
+    warm(client)
+    db.session.remove()
+    with counting(db.engine) as statements:
+        response = client.get("/proposals/")
+    html = response.get_data(as_text=True)
+    assert response.headers["X-Page-Cache"] == "hit-personal" and statements == []
+    assert "신림천 산책로 조명 설치" in html and "로그아웃" in html and bell(html) == 0
+    assert 'href="/auth/login' not in html and "__madang_csrf__" not in html
+    assert response.headers["Cache-Control"] == "private, no-cache" and "Cookie" in response.headers["Vary"]
+    assert "Content-Security-Policy" in response.headers
+    # The spliced CSRF token is this session's own: signing out with it works.
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    assert client.post("/auth/logout", data={"csrf_token": token}).status_code == 302
+    after = client.get("/proposals/").get_data(as_text=True)
+    assert SIGN_OUT not in after and "/auth/login" in after
+
+
+def test_a_new_notice_shows_in_the_bell_on_the_next_load_and_reading_it_clears_it(app, db, proposal, residents,
+                                                                                  login_as, client):
+    from app.notifications.outbox import Recipient, notify
+    from app.services.inbox import mark_read
+
+    reader = residents[2]
+    login_as(reader)
+    assert bell(warm(client).get_data(as_text=True)) == 0
+    notify("proposal.answered", db.session.merge(proposal), [Recipient(user=db.session.merge(reader))],
+           channels=("inapp",))
+    db.session.commit()
+    assert bell(client.get("/proposals/").get_data(as_text=True)) == 1
+    assert client.get("/proposals/").headers["X-Page-Cache"] == "hit-personal"
+    mark_read(db.session.merge(reader))
+    db.session.commit()
+    assert bell(client.get("/").get_data(as_text=True)) == 0
+
+
+def test_a_session_cookie_from_another_browser_is_left_to_flask(app, db, proposal, residents, login_as, client):
+    login_as(residents[1])
+    warm(client)
+    response = client.get("/proposals/", headers={"User-Agent": "another browser"})
+    assert response.headers.get("X-Page-Cache") != "hit-personal"
+    assert SIGN_OUT not in response.get_data(as_text=True)  # Flask-Login's strong protection signed it out
+
+
+def test_a_signed_out_session_replayed_gets_no_personal_page(app, db, proposal, residents, login_as, client):
+    login_as(residents[1])
+    warm(client)
+    stolen = client.get_cookie("session").value
+    html = client.get("/proposals/").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    client.post("/auth/logout", data={"csrf_token": token})
+    other = app.test_client()
+    other.set_cookie("session", stolen)
+    replay = other.get("/proposals/")
+    assert replay.headers.get("X-Page-Cache") != "hit-personal"
+    assert SIGN_OUT not in replay.get_data(as_text=True)
+
+
+def test_becoming_platform_officer_shows_the_admin_menu_at_once(app, db, proposal, residents, login_as, client):
+    login_as(residents[1])
+    assert "/admin/" not in warm(client).get_data(as_text=True)
+    db.session.merge(residents[1]).role = "admin"
+    db.session.commit()
+    assert 'href="/admin/users"' in client.get("/proposals/").get_data(as_text=True)
+
+
+def test_a_message_waiting_to_be_shown_goes_through_flask(app, db, proposal, residents, login_as, client):
+    login_as(residents[1])
+    response = client.get("/proposals/")  # the "signed in" message is in the session
+    assert response.headers.get("X-Page-Cache") != "hit-personal"
+    assert '<p class="flash flash-success">로그인되었습니다' in response.get_data(as_text=True)
+
+
+def test_an_english_speaking_resident_gets_the_english_page_from_the_cache(app, db, proposal, make_user,
+                                                                          login_as, client):
+    reader = make_user("en-reader@example.com", locale="en")
+    login_as(reader)
+    warm(client, "/")
+    response = client.get("/", headers={"Accept-Language": "ko"})
+    html = response.get_data(as_text=True)
+    assert response.headers["X-Page-Cache"] == "hit-personal"
+    assert '<html lang="en">' in html and "Sign out" in html and "로그아웃" not in html
+
+
+# --- a proposal's page for signed-in visitors: shared parts, personal controls --------------------
+
+def test_signed_in_visitors_share_the_proposal_page_parts_but_not_their_controls(app, db, proposal, residents,
+                                                                                 login_as, client, make_user):
+    from app.models.base import utcnow
+    from tests.test_query_counts import counting
+
+    mine = comments.add_comment(db.session.merge(residents[1]), db.session.merge(proposal), "가로등이 꼭 필요합니다.")
+    theirs = comments.add_comment(db.session.merge(residents[2]), db.session.merge(proposal), "저도 찬성합니다.")
+    hidden = comments.add_comment(db.session.merge(residents[3]), db.session.merge(proposal), "광고 글입니다.")
+    hidden.hidden_at, hidden.hidden_reason = utcnow(), "광고성 게시물"
+    db.session.commit()
+    mine_id, theirs_id, pid, hider = mine.id, theirs.id, proposal.id, residents[3].email
+    login_as(residents[1])
+    client.get(f"/proposals/{pid}")  # uses up the "signed in" message
+    first = client.get(f"/proposals/{pid}").get_data(as_text=True)
+    db.session.remove()
+    with counting(db.engine) as statements:
+        html = client.get(f"/proposals/{pid}").get_data(as_text=True)
+    assert not any("FROM comments" in s or "FROM proposal_events" in s for s in statements), statements
+    assert html.count("<article class=\"comment") == first.count("<article class=\"comment") == 3
+    # No report button on my own comment; one on the other resident's; no one else's hiding reason.
+    assert f"/comments/{mine_id}/report" not in html and f"/comments/{theirs_id}/report" in html
+    assert "광고성 게시물" not in html and "<!--" not in html.split("<main", 1)[1].split("</main>")[0]
+    assert CSRF not in html
+    token = re.search(rf'action="/proposals/{pid}/comments/{theirs_id}/report">\s*<input type="hidden" '
+                      r'name="csrf_token" value="([^"]+)"', html).group(1)
+    reported = client.post(f"/proposals/{pid}/comments/{theirs_id}/report",
+                           data={"csrf_token": token, "reason": "욕설이 있습니다"})
+    assert reported.status_code == 302  # the spliced token is this visitor's own
+
+    other = app.test_client()
+    login_other = other.post("/auth/login", data={"email": hider, "password": "correct horse 42",
+                                                  "csrf_token": _token(other)})
+    assert login_other.status_code == 302
+    other.get(f"/proposals/{pid}")
+    seen = other.get(f"/proposals/{pid}").get_data(as_text=True)
+    assert "광고성 게시물" in seen  # the author of the hidden comment sees why
+    assert f"/comments/{mine_id}/report" in seen
+
+
+CSRF = "__madang_csrf__"
+
+
+def _token(client):
+    html = client.get("/auth/login").get_data(as_text=True)
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+
+def test_a_new_comment_shows_at_once_to_signed_in_visitors(app, db, proposal, residents, login_as, client):
+    login_as(residents[1])
+    client.get(f"/proposals/{proposal.id}")
+    assert "새 의견입니다" not in client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+    comments.add_comment(db.session.merge(residents[2]), db.session.merge(proposal), "새 의견입니다. 공감합니다.")
+    db.session.commit()
+    assert "새 의견입니다" in client.get(f"/proposals/{proposal.id}").get_data(as_text=True)

@@ -63,7 +63,9 @@ def _public_or_404(proposal_id):
 
 @bp.route("/<id:proposal_id>")
 def detail(proposal_id):
-    proposal = proposal_queries.get_proposal_for_page(proposal_id)
+    # Signed in: the row is enough, as the page's shared parts may come ready-made.
+    proposal = (db.session.get(Proposal, proposal_id) if current_user.is_authenticated
+                else proposal_queries.get_proposal_for_page(proposal_id))
     if proposal is None:
         abort(404)
     if not proposal.is_public:
@@ -71,7 +73,32 @@ def detail(proposal_id):
         if current_user.is_authenticated and (proposal.author_id == current_user.id or current_user.is_admin):
             return render_template("proposals/hidden.html", proposal=proposal, button=ButtonForm())
         abort(404)
-    return render_template("proposals/detail.html", **_detail_context(proposal))
+    return _render_detail(proposal)
+
+
+def _render_detail(proposal, comment_form=None):
+    """The proposal's page. Signed-in visitors get the shared parts from the cache (rendered once
+    per language and per "may comment") around their own action bar, vote and comment form."""
+    context = _detail_context(proposal, comment_form)
+    if not current_user.is_authenticated:
+        return render_template("proposals/detail.html", **context)
+    parts = page_cache.cached_parts(f"p:{proposal.id}", f"c{int(context['can_comment'])}",
+                                    lambda: _shared_parts(proposal.id, context))
+    if parts is None:  # no cache: everything rendered here, with this visitor's own token
+        full = proposal_queries.get_proposal_for_page(proposal.id)
+        context.update(proposal=full, thread=proposal_queries.comment_thread(full), csrf_value=page_cache.CSRF_PLACEHOLDER)
+    html = render_template("proposals/detail.html", **dict(context, parts=parts))
+    return page_cache.personalize(html, current_user.id)
+
+
+def _shared_parts(proposal_id, context):
+    proposal = proposal_queries.get_proposal_for_page(proposal_id)
+    shared = dict(context, proposal=proposal, thread=proposal_queries.comment_thread(proposal),
+                  csrf_value=page_cache.CSRF_PLACEHOLDER)
+    parts = page_cache.render_blocks("proposals/detail.html", ("title_text", "top", "middle", "bottom"), **shared)
+    parts["title"] = parts.pop("title_text")
+    parts.update(page_cache.render_blocks_of_templates({"thread": "proposals/_comment_thread.html"}, **shared))
+    return parts
 
 
 def _detail_context(proposal, comment_form=None):
@@ -79,22 +106,22 @@ def _detail_context(proposal, comment_form=None):
     from app.services import rules as rules_service
 
     now = utcnow()
-    thread = proposal_queries.comment_thread(proposal)
+    signed_in = current_user.is_authenticated
     return {
-        "proposal": proposal, "now": now,
+        "proposal": proposal, "now": now, "signed_in": signed_in, "parts": None,
         "supported": service.has_supported(current_user, proposal),
         "following": service.is_following(current_user, proposal),
-        "support_refusal": permissions.why_not_support(current_user, proposal) if current_user.is_authenticated else None,
+        "support_refusal": permissions.why_not_support(current_user, proposal) if signed_in else None,
         "can_comment": permissions.can_comment(current_user, proposal),
         "can_answer": permissions.can_answer(current_user, proposal),
         "vote_refusal": permissions.why_not_vote(current_user, proposal, now) if proposal.status == "voting" else None,
         "voted": proposal.status == "voting" and _has_voted(proposal),
-        "thread": thread,
+        # Only the anonymous page renders the thread inline; signed-in pages load it with the parts.
+        "thread": None if signed_in else proposal_queries.comment_thread(proposal),
         # Forms (and so a CSRF token in the session) only for those who can use them: the page an
         # anonymous visitor gets is the same for everyone, and can be cached (app/page_cache.py).
-        **({"comment_form": comment_form or CommentForm(), "reason_form": ReasonForm(), "vote_form": VoteForm(),
-            "button": ButtonForm()} if current_user.is_authenticated else
-           {"comment_form": None, "reason_form": None, "vote_form": None, "button": None}),
+        **({"comment_form": comment_form or CommentForm(), "vote_form": VoteForm(), "button": ButtonForm()}
+           if signed_in else {"comment_form": None, "vote_form": None, "button": None}),
         "overdue": rules_service.is_overdue(proposal.answer_due_at, now) if proposal.status == "in_review" else False,
         "rules": rules_service.current_rules(),
     }
@@ -300,21 +327,21 @@ def comment(proposal_id):
     proposal = _public_or_404(proposal_id)
     form = CommentForm()
     if not form.validate_on_submit():
-        return render_template("proposals/detail.html", **_detail_context(proposal, form)), 400
+        return _render_detail(proposal, form), 400
     parent = None
     if form.parent_id.data:
         parent_id = parse_id(form.parent_id.data)
         parent = db.session.get(Comment, parent_id) if parent_id else None
         if parent is None:
             form.body.errors.append(_("The comment you replied to no longer exists. Your text is kept below."))
-            return render_template("proposals/detail.html", **_detail_context(proposal, form)), 400
+            return _render_detail(proposal, form), 400
     try:
         created = comments.add_comment(current_user, proposal, form.body.data, parent=parent)
         db.session.commit()
     except ServiceError as err:
         db.session.rollback()
         form.body.errors.append(err.message)
-        return render_template("proposals/detail.html", **_detail_context(proposal, form)), 400
+        return _render_detail(proposal, form), 400
     flash(_("Your comment has been posted."), "success")
     return redirect(url_for("proposals.detail", proposal_id=proposal_id) + f"#comment-{created.id}")
 
