@@ -47,6 +47,8 @@ class Config:
     SMS_API_URL = os.environ.get("SMS_API_URL")
     SMS_API_KEY = os.environ.get("SMS_API_KEY")
     SMS_SENDER = os.environ.get("SMS_SENDER")
+    # A PEM file of the CA(s) to trust for SMS_API_URL instead of the system's (a private chain).
+    SMS_CA_BUNDLE = os.environ.get("SMS_CA_BUNDLE") or None
 
     SMS_MAX_BYTES = int(os.environ.get("SMS_MAX_BYTES", "2000"))  # LMS; the provider's limit, in UTF-8 bytes
     SMS_TIMEOUT = float(os.environ.get("SMS_TIMEOUT", "10"))
@@ -71,7 +73,10 @@ class Config:
     RATELIMIT_LOGIN_IP = os.environ.get("RATELIMIT_LOGIN_IP", "30 per minute;300 per hour")
     RATELIMIT_PARTICIPATION = os.environ.get("RATELIMIT_PARTICIPATION", "60 per minute;600 per hour")
     RATELIMIT_ENABLED = True
-    RATELIMIT_SWALLOW_ERRORS = True  # a Redis outage must not turn logins into 500s
+    # A Redis outage must not turn logins or proposals into 500s, nor switch the limits off: while
+    # Redis is unreachable each process counts in its own memory, with the same limits.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True  # the last resort, should the fallback itself fail
     RATELIMIT_HEADERS_ENABLED = True
 
     WTF_CSRF_TIME_LIMIT = None  # long forms must not expire while a resident writes

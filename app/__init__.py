@@ -14,6 +14,9 @@ def create_app(config=None):
     os.makedirs(app.instance_path, exist_ok=True)  # the SQLite file and embedded Redis live here
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set in the environment outside development and testing")
+    from app.notifications.channels import sms
+
+    sms.check_config(app.config)  # e.g. SMS_API_URL must be https:// in production: fail now, not at 3 a.m.
 
     from app import cli, database, errors, forms_common, i18n, login, page_cache, redis_store, security, template_helpers
     from app.extensions import csrf, db, limiter, migrate

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from app import create_app
 from app.extensions import db as _db
 from config import TestingConfig
-from tests.support import RedisServer, SmsProvider, SmtpSink, csrf_from
+from tests.support import RedisServer, SmsProvider, SmtpSink, csrf_from, self_signed_certificate
 
 DATABASES = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
@@ -96,11 +96,19 @@ def smtp(app):
     sink.stop()
 
 
+@pytest.fixture(scope="session")
+def sms_certificate(tmp_path_factory):
+    """(cert.pem, key.pem): a self-signed certificate for 127.0.0.1, made once per run."""
+    return self_signed_certificate(tmp_path_factory.mktemp("tls"))
+
+
 @pytest.fixture
-def sms(app):
-    """A real HTTP server as the SMS provider; the app's http backend posts to it."""
-    provider = SmsProvider().start()
-    app.config.update(SMS_BACKEND="http", SMS_API_URL=provider.url, SMS_API_KEY="test-key", SMS_SENDER="02-879-5114")
+def sms(app, sms_certificate):
+    """A real HTTPS server as the SMS provider; the app's http backend posts to it, trusting the
+    provider's self-signed certificate through SMS_CA_BUNDLE and nothing else."""
+    provider = SmsProvider(tls=sms_certificate).start()
+    app.config.update(SMS_BACKEND="http", SMS_API_URL=provider.url, SMS_API_KEY="test-key", SMS_SENDER="02-879-5114",
+                      SMS_CA_BUNDLE=str(sms_certificate[0]))
     yield provider
     provider.stop()
 

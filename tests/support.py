@@ -104,11 +104,38 @@ class SmtpSink:
         self.controller.stop()
 
 
-class SmsProvider:
-    """A real HTTP server standing in for the SMS provider's JSON endpoint."""
+def self_signed_certificate(folder, host="127.0.0.1"):
+    """A throwaway certificate for `host`, made now with openssl; returns (cert.pem, key.pem).
 
-    def __init__(self):
+    The certificate is its own CA (basicConstraints CA:TRUE), so the cert file is also the CA
+    bundle a client must be told to trust; no system store knows it.
+    """
+    from pathlib import Path
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    cert, key = folder / "sms-provider.pem", folder / "sms-provider.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-sha256", "-days", "2",
+         "-keyout", str(key), "-out", str(cert), "-subj", f"/CN={host}",
+         "-addext", f"subjectAltName=IP:{host},DNS:localhost",
+         "-addext", "basicConstraints=critical,CA:TRUE",
+         "-addext", "keyUsage=critical,digitalSignature,keyCertSign",
+         "-addext", "extendedKeyUsage=serverAuth"],
+        check=True, capture_output=True,
+    )
+    return cert, key
+
+
+class SmsProvider:
+    """A real HTTP server standing in for the SMS provider's JSON endpoint.
+
+    With `tls=(cert, key)` it speaks HTTPS with that certificate, as a real provider would.
+    """
+
+    def __init__(self, tls=None):
         import json
+        import ssl
         import threading
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -123,7 +150,8 @@ class SmsProvider:
                     self.send_response(503)
                     self.end_headers()
                     return
-                provider.received.append({"headers": dict(self.headers), "raw": body, "json": json.loads(body)})
+                provider.received.append({"headers": dict(self.headers), "raw": body, "json": json.loads(body),
+                                          "tls": getattr(self.connection, "version", lambda: None)()})
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.end_headers()
@@ -133,7 +161,13 @@ class SmsProvider:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1/messages"
+        scheme = "http"
+        if tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+            scheme = "https"
+        self.url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}/v1/messages"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def start(self):

@@ -348,3 +348,371 @@ def test_every_space_survives_folding_of_long_korean_subjects(app, subject):
     head = raw.split(b"\r\n\r\n", 1)[0]
     assert BytesParser(policy=policy.default).parsebytes(raw)["Subject"] == subject
     assert head.isascii() and max(len(line) for line in head.split(b"\r\n")) <= 78
+
+
+# --- the channel registry: in-app is a channel like the others ------------------------------------
+
+def test_in_app_is_a_channel_module_delivered_with_the_commit_and_never_queued(
+    db, make_proposal, division, app, smtp, run_jobs
+):
+    from app.jobs import get_queue
+    from app.notifications.channels import CHANNELS, email, inapp, sms
+    from app.services import inbox
+
+    assert {"email": email, "sms": sms, "inapp": inapp} == CHANNELS
+    for module in CHANNELS.values():
+        assert all(callable(getattr(module, name, None)) for name in ("targets", "prepare", "send")), module
+    staff = division.memberships[0].user
+    assert list(inapp.targets(Recipient(division=division))) == []  # a division has no bell
+
+    proposal = make_proposal(division=division)
+    alert_division("opinion.new", proposal, division, now=NOON)
+    db.session.rollback()  # the notice goes with the opinion
+    assert inbox.unread_count(staff) == 0
+
+    _, ids = new_opinion(db, make_proposal, division)
+    row = db.session.get(Notification, ids["inapp"])
+    # In the bell at once: no job, no worker, nothing in Redis for it.
+    assert (row.status, row.sent_at, row.recipient_user_id) == ("sent", NOON, staff.id)
+    assert inbox.unread_count(staff) == 1
+    assert f"notify-{row.id}" not in get_queue().job_ids
+
+    # Should a job ever get an in-app row (the sweeper finding one pending), the registry's
+    # in-app send is its delivery: marked sent, nothing sent anywhere else.
+    from sqlalchemy import update
+
+    row_id, staff_id = row.id, staff.id
+    run_jobs()  # the division's email
+    assert len(smtp.messages) == 1
+    db.session.execute(update(Notification).where(Notification.id == row_id).values(status="pending", sent_at=None))
+    db.session.commit()
+    assert inbox.unread_count(db.session.get(Notification, row_id).recipient_user) == 0
+    assert deliver(row_id) == "sent"
+    row = db.session.get(Notification, row_id)
+    assert (row.status, row.attempts, row.recipient_user_id) == ("sent", 1, staff_id)
+    assert len(smtp.messages) == 1
+    assert inbox.unread_count(row.recipient_user) == 1
+
+
+# --- SMS over HTTPS --------------------------------------------------------------------------------
+
+def test_sms_goes_as_utf8_json_over_https_trusting_only_the_configured_ca_bundle(
+    db, make_proposal, division, smtp, sms, run_jobs, app
+):
+    import json
+
+    from app.notifications.messages import render
+
+    assert sms.url.startswith("https://127.0.0.1:") and app.config["SMS_CA_BUNDLE"]
+    proposal, ids = new_opinion(db, make_proposal, division)
+    row = db.session.get(Notification, ids["sms"])
+    expected = render(row, proposal).sms
+    assert "우리 동네 골목길 가로등 밝기 개선 및 CCTV 추가 설치 요청" in expected
+    run_jobs()
+    [received] = sms.received
+    assert received["tls"] in ("TLSv1.2", "TLSv1.3")  # the request really came over TLS
+    assert received["headers"]["Content-Type"] == "application/json; charset=utf-8"
+    assert json.loads(received["raw"].decode("utf-8"))["text"] == expected  # the Korean text, unchanged
+    assert expected.encode("utf-8") in received["raw"]  # as UTF-8 bytes, not \\u escapes
+    assert db.session.get(Notification, ids["sms"]).status == "sent"
+
+
+def test_without_the_ca_bundle_a_self_signed_provider_is_not_trusted(
+    db, make_proposal, division, smtp, sms, run_jobs, app
+):
+    app.config["SMS_CA_BUNDLE"] = None  # the system's CAs only
+    _, ids = new_opinion(db, make_proposal, division)
+    run_jobs()
+    row = db.session.get(Notification, ids["sms"])
+    assert sms.received == []
+    assert row.status == "failed" and "CERTIFICATE_VERIFY_FAILED" in row.last_error
+
+
+def test_plain_http_sms_url_is_refused_outside_development_and_testing(app, tmp_path, db, make_proposal, division,
+                                                                       smtp, sms, run_jobs):
+    from app import create_app
+    from app.notifications.channels.sms import SmsConfigError, check_config
+    from config import ProductionConfig
+
+    def settings(env, url):
+        return {"ENV_NAME": env, "SMS_BACKEND": "http", "SMS_API_URL": url}
+
+    check_config(settings("production", "https://sms.example/v1"))
+    for env in ("development", "testing"):
+        check_config(settings(env, "http://127.0.0.1:8025/v1"))  # a local stand-in
+    for url in ("http://sms.example/v1", "ftp://sms.example", "", None):
+        with pytest.raises(SmsConfigError, match="SMS_API_URL must be an https:// URL"):
+            check_config(settings("production", url))
+    with pytest.raises(SmsConfigError, match="unknown SMS_BACKEND"):
+        check_config({**settings("production", None), "SMS_BACKEND": "carrier-pigeon"})
+
+    class Production(ProductionConfig):  # at start-up: the app refuses to be built
+        SECRET_KEY = "x" * 32
+        SQLALCHEMY_DATABASE_URI = "sqlite://"
+        REDIS_URL = "redis://127.0.0.1:1/0"
+        INSTANCE_PATH = str(tmp_path / "production")
+        SMS_BACKEND, SMS_API_URL = "http", "http://sms.example/v1"
+
+    with pytest.raises(SmsConfigError, match="https://"):
+        create_app(Production)
+    Production.SMS_API_URL = "https://sms.example/v1"
+    assert create_app(Production).config["SMS_API_URL"] == "https://sms.example/v1"
+
+    # At send time too (settings changed after start-up): the row records why, nothing is sent.
+    app.config.update(ENV_NAME="production", SMS_API_URL=sms.url.replace("https://", "http://"))
+    _, ids = new_opinion(db, make_proposal, division)
+    run_jobs()
+    row = db.session.get(Notification, ids["sms"])
+    assert sms.received == [] and row.status == "failed"
+    assert row.last_error.startswith("SmsConfigError: SMS_API_URL must be an https:// URL")
+
+
+# --- deadline reminders and expiry as the worker's scheduled job ----------------------------------
+
+def test_the_periodic_job_the_ticker_enqueues_sends_reminders_and_closes_expired_proposals(
+    db, make_proposal, division, make_user, smtp, app, run_jobs
+):
+    from rq.job import Job, JobStatus
+
+    from app.jobs import get_queue
+    from app.models import Proposal
+    from app.models.base import utcnow
+    from app.notifications.worker import Ticker
+
+    now = utcnow()
+    division_id = division.id
+    make_user("admin@example.com", role="admin")
+    d3 = make_proposal(title="마을버스 배차 간격 단축 요청", division=division, status="in_review",
+                       answer_due_at=now + timedelta(days=2, hours=12))
+    d1 = make_proposal(title="신림천 산책로 야간 조명", division=division, status="in_review",
+                       answer_due_at=now + timedelta(hours=12))
+    late = make_proposal(title="봉천동 공영주차장 확충", division=division, status="in_review",
+                         answer_due_at=now - timedelta(hours=1))
+    far = make_proposal(title="낙성대공원 운동기구 교체", division=division, status="in_review",
+                        answer_due_at=now + timedelta(days=10))
+    expired = make_proposal(title="기한이 지난 제안", division=division, status="open",
+                            open_until_at=now - timedelta(minutes=1))
+    still_open = make_proposal(title="아직 열려 있는 제안", division=division, status="open",
+                               open_until_at=now + timedelta(days=1))
+    vote = make_proposal(title="주민투표가 끝난 제안", division=division, status="voting",
+                         vote_opens_at=now - timedelta(days=7), vote_closes_at=now - timedelta(minutes=1),
+                         votes_yes=3, votes_no=1)
+
+    d3_id, d1_id, late_id, far_id = d3.id, d1.id, late.id, far.id
+    expired_id, still_open_id, vote_id = expired.id, still_open.id, vote.id
+
+    Ticker(app).tick()  # what the worker's minute ticker does
+    queue = get_queue()
+    [periodic_id] = queue.job_ids
+    assert queue.fetch_job(periodic_id).func_name == "app.notifications.jobs.periodic"
+    run_jobs()  # an RQ worker, against the real Redis, until the queue is empty
+
+    job = Job.fetch(periodic_id, connection=queue.connection)
+    assert job.get_status() == JobStatus.FINISHED
+    result = job.return_value()
+    assert (result["expired"], result["votes_closed"]) == (1, 1) and result["reminders"] > 0
+
+    reminders = {(n.event, n.object_id) for n in db.session.execute(
+        select(Notification).where(Notification.event.like("deadline.%"), Notification.channel == "email",
+                                   Notification.recipient_division_id == division_id)).scalars()}
+    assert reminders == {("deadline.d3", d3_id), ("deadline.d1", d1_id), ("deadline.overdue", late_id)}
+    admin_overdue = db.session.execute(select(Notification.address).where(
+        Notification.event == "deadline.overdue", Notification.recipient_user_id.isnot(None),
+        Notification.channel == "email")).scalars().all()
+    assert admin_overdue == ["admin@example.com"]
+    assert not any(object_id == far_id for _, object_id in reminders)
+
+    for proposal_id, status in ((expired_id, "closed"), (still_open_id, "open"), (vote_id, "adopted"),
+                                (d3_id, "in_review")):
+        assert db.session.get(Proposal, proposal_id).status == status, proposal_id
+    # The reminders the job wrote were delivered by the same worker run, once each.
+    assert sorted(m["Subject"] for m in smtp.messages) == sorted([
+        "[답변 기한 3일 전] 마을버스 배차 간격 단축 요청", "[답변 기한 1일 전] 신림천 산책로 야간 조명",
+        "[기한 초과] 봉천동 공영주차장 확충", "[기한 초과] 봉천동 공영주차장 확충"])
+
+    # The next minute's run finds nothing new to remind about or to close.
+    queue.connection.flushdb()  # a new slot for the ticker
+    Ticker(app).tick()
+    run_jobs()
+    assert len(smtp.messages) == 4
+    assert db.session.get(Proposal, expired_id).closed_at is not None
+
+
+# --- the sweeper's branches ---------------------------------------------------------------------
+
+def test_a_queued_row_whose_job_vanished_is_enqueued_again_and_sent_exactly_once(
+    db, make_proposal, division, smtp, sms, app, run_jobs
+):
+    from sqlalchemy import update
+
+    from app.jobs import get_queue
+    from app.models.base import utcnow
+
+    _, ids = new_opinion(db, make_proposal, division)
+    sent_by_job = [ids["email"], ids["sms"]]
+    assert statuses(db) == [("email", "queued"), ("inapp", "sent"), ("sms", "queued")]
+
+    def age_rows():
+        past = utcnow() - timedelta(seconds=app.config["NOTIFY_GRACE_SECONDS"] + 1)
+        db.session.execute(update(Notification).where(Notification.status == "queued").values(updated_at=past))
+        db.session.commit()
+
+    age_rows()
+    assert sweep() == []  # their jobs are still waiting in Redis: nothing to do
+    get_queue().connection.flushdb()  # Redis restarted empty: the jobs are gone, the rows say queued
+    assert sorted(sweep()) == sorted(sent_by_job)
+    run_jobs()
+    assert [m["To"] for m in smtp.messages] == ["jachi@gwanak.example"]
+    assert [r["json"]["to"] for r in sms.received] == ["010-1234-5678"]
+    assert statuses(db) == [("email", "sent"), ("inapp", "sent"), ("sms", "sent")]
+    age_rows()
+    assert sweep() == []
+    run_jobs()
+    assert len(smtp.messages) == 1 and len(sms.received) == 1
+
+
+# --- retry backoff --------------------------------------------------------------------------------
+
+def test_a_failing_delivery_backs_off_1_5_30_120_minutes_in_rq_then_the_row_is_failed(
+    db, make_proposal, division, smtp, app, run_jobs
+):
+    import time as clock
+
+    from rq.job import Job, JobStatus
+    from rq.scheduler import RQScheduler
+
+    from app.jobs import get_queue
+    from config import Config
+
+    assert Config.NOTIFY_RETRY_INTERVALS == [60, 300, 1800, 7200]  # the default, unlike TestingConfig's zeros
+    app.config["NOTIFY_RETRY_INTERVALS"] = list(Config.NOTIFY_RETRY_INTERVALS)
+    smtp.refuse = 99
+    _, ids = new_opinion(db, make_proposal, division)
+    queue = get_queue()
+    job_id = f"notify-{ids['email']}"
+    job = Job.fetch(job_id, connection=queue.connection)
+    assert (job.retries_left, job.retry_intervals) == (4, [60, 300, 1800, 7200])
+    scheduled = queue.scheduled_job_registry
+
+    def email():
+        db.session.expire_all()
+        row = db.session.get(Notification, ids["email"])
+        return row.status, row.attempts
+
+    for attempt, interval in enumerate([60, 300, 1800, 7200], start=1):
+        before = clock.time()
+        run_jobs()  # the attempt fails; RQ schedules the retry instead of running it now
+        assert email() == ("queued", attempt)
+        assert job_id in scheduled.get_job_ids() and job_id not in queue.job_ids
+        assert Job.fetch(job_id, connection=queue.connection).get_status() == JobStatus.SCHEDULED
+        at = scheduled.get_scheduled_time(job_id).timestamp()
+        assert before + interval - 1 <= at <= clock.time() + interval + 1, (attempt, at - before)
+        # The sweeper leaves a job waiting for its retry alone (it would defeat the backoff).
+        assert sweep(now=datetime.now(SEOUL) + timedelta(seconds=interval + 60)) == []
+        # Time passes: the retry falls due and RQ's scheduler puts it back on the queue.
+        queue.connection.zadd(scheduled.key, {job_id: clock.time() - 1})
+        scheduler = RQScheduler([queue], connection=queue.connection)
+        assert scheduler.acquire_locks()
+        scheduler.enqueue_scheduled_jobs()
+        scheduler.release_locks()
+        assert job_id in queue.job_ids
+
+    run_jobs()  # the fifth attempt, the last retry, fails too
+    assert email() == ("failed", 5)
+    assert job_id in queue.failed_job_registry.get_job_ids() and job_id not in scheduled.get_job_ids()
+    assert smtp.messages == []
+
+
+# --- the admin's page of undelivered rows -------------------------------------------------------
+
+def _outbox_row(db, address, status, created_at, *, channel="email", not_before_at=None, updated_at=None):
+    row = Notification(channel=channel, address=address, event="opinion.new", object_type="proposal", object_id=1,
+                       status=status, dedupe_key=f"test:{address}", created_at=created_at,
+                       updated_at=updated_at or created_at, not_before_at=not_before_at)
+    db.session.add(row)
+    return row
+
+
+def test_the_admin_page_lists_long_pending_rows_but_not_fresh_sent_or_held_ones(
+    db, app, make_user, login_as, client
+):
+    from app.models.base import utcnow
+    from app.services.outbox_admin import problem_notifications
+
+    now = utcnow()
+    old, fresh = now - timedelta(minutes=11), now - timedelta(minutes=2)
+    listed = [
+        _outbox_row(db, "old-pending@example.com", "pending", old),
+        _outbox_row(db, "old-queued@example.com", "queued", old),
+        _outbox_row(db, "old-sending@example.com", "sending", old),
+        _outbox_row(db, "failed@example.com", "failed", fresh),
+        # Held for quiet hours, released long ago, and still not sent: that is stuck.
+        _outbox_row(db, "010-0000-0001", "pending", now - timedelta(hours=10), channel="sms", not_before_at=old),
+    ]
+    hidden = [
+        _outbox_row(db, "fresh-pending@example.com", "pending", fresh),
+        _outbox_row(db, "old-sent@example.com", "sent", old),
+        _outbox_row(db, "old-skipped@example.com", "skipped", old),
+        # A non-urgent SMS written at 22:00 and held until 08:00 is waiting as it should.
+        _outbox_row(db, "010-0000-0002", "pending", now - timedelta(hours=10), channel="sms",
+                    not_before_at=now + timedelta(hours=1)),
+        # Released two minutes ago: it gets the same ten minutes as any new row.
+        _outbox_row(db, "010-0000-0003", "pending", now - timedelta(hours=10), channel="sms", not_before_at=fresh),
+    ]
+    db.session.commit()
+    assert {r.address for r in problem_notifications(now=now)} == {r.address for r in listed}
+
+    login_as(make_user("admin@example.com", role="admin", locale="en"))
+    page = client.get("/admin/notifications").get_data(as_text=True)
+    assert all(r.address in page for r in listed)
+    assert not any(r.address in page for r in hidden)
+
+
+def test_a_row_a_live_worker_is_sending_cannot_be_resent_until_its_lease_runs_out(
+    db, make_proposal, division, smtp, app, run_jobs, make_user, login_as, forms
+):
+    from sqlalchemy import update
+
+    from app.models.base import utcnow
+    from app.notifications.jobs import _claim
+    from app.services import ServiceError
+    from app.services.outbox_admin import resend_notification
+
+    _, ids = new_opinion(db, make_proposal, division)
+    email_id = ids["email"]
+    # A worker claims the row and is talking to the SMTP server; ten minutes later it still holds it.
+    assert _claim(email_id, utcnow())
+    db.session.execute(update(Notification).where(Notification.id == email_id)
+                       .values(created_at=utcnow() - timedelta(minutes=11)))
+    db.session.commit()
+
+    with pytest.raises(ServiceError, match="지금 발송 중입니다"):  # "…is being sent right now"
+        resend_notification(email_id)
+    db.session.rollback()
+    login_as(make_user("admin@example.com", role="admin", locale="en"))
+    page = forms.client.get("/admin/notifications").get_data(as_text=True)
+    assert "jachi@gwanak.example" in page and "A worker is sending it" in page
+    assert f"/admin/notifications/{email_id}/resend" not in page  # no button to press
+    refused = forms.submit("/admin/notifications", {}, action=f"/admin/notifications/{email_id}/resend")
+    assert refused.status_code == 302
+    assert "being sent right now" in forms.client.get("/admin/notifications").get_data(as_text=True)
+    db.session.expire_all()
+    assert (db.session.get(Notification, email_id).status, db.session.get(Notification, email_id).attempts) == (
+        "sending", 1)
+
+    # The worker died: once NOTIFY_LEASE_SECONDS have passed since its claim, the row may go again.
+    lease = app.config["NOTIFY_LEASE_SECONDS"]
+    db.session.execute(update(Notification).where(Notification.id == email_id)
+                       .values(updated_at=utcnow() - timedelta(seconds=lease + 1)))
+    db.session.commit()
+    page = forms.client.get("/admin/notifications").get_data(as_text=True)
+    assert f"/admin/notifications/{email_id}/resend" in page
+    done = forms.submit("/admin/notifications", {}, action=f"/admin/notifications/{email_id}/resend")
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Notification, email_id).status == "queued"
+    run_jobs()  # the original job and the resend's: one email
+    assert [m["To"] for m in smtp.messages] == ["jachi@gwanak.example"]
+    assert db.session.get(Notification, email_id).status == "sent"
+    with pytest.raises(ServiceError, match="다시 보낼 수 없습니다"):  # "…cannot be sent again"
+        resend_notification(email_id)  # sent rows stay sent

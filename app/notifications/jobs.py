@@ -57,7 +57,7 @@ def deliver(notification_id):
             _finish(row.id, status=S.SKIPPED.value, last_error="object deleted or hidden")
             return "skipped"
         try:
-            CHANNELS[row.channel](row, render(row, obj))
+            CHANNELS[row.channel].send(row, render(row, obj))
         except Exception as exc:
             attempts = row.attempts
             final = attempts > len(current_app.config["NOTIFY_RETRY_INTERVALS"])

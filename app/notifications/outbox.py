@@ -1,17 +1,16 @@
 """notify(): write outbox rows in the caller's transaction; enqueue them only after it commits."""
 import logging
-import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from flask import current_app, has_app_context
-from sqlalchemy import event, select, update
+from sqlalchemy import and_, event, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import Channel, Notification, NotificationStatus, Role, User
+from app.models import Notification, NotificationStatus, Role, User
 from app.models.base import utcnow
+from app.notifications.channels import CHANNELS
 from app.notifications.objects import object_type_of
 
 log = logging.getLogger(__name__)
@@ -26,40 +25,6 @@ class Recipient:
     division: object = None
 
 
-def _digits(phone):
-    return re.sub(r"\D", "", phone or "")
-
-
-def _quiet_until(now):
-    """The end of quiet hours if `now` falls inside them (Asia/Seoul), else None."""
-    start, end = current_app.config["QUIET_HOURS"]
-    tz = ZoneInfo(current_app.config["TIMEZONE"])
-    local = now.astimezone(tz)
-    in_quiet = (local.hour >= start or local.hour < end) if start > end else start <= local.hour < end
-    if not in_quiet:
-        return None
-    day = local.date() if local.hour < end else local.date() + timedelta(days=1)
-    return datetime.combine(day, time(end), tzinfo=tz)
-
-
-def _targets(recipient, channel):
-    """(recipient key, address, user, division, locale) for each address of this recipient."""
-    user, division = recipient.user, recipient.division
-    if user is not None:
-        if channel == Channel.EMAIL.value and user.email:
-            yield f"user:{user.id}", user.email, user, None, user.locale
-        elif channel == Channel.SMS.value and _digits(user.phone):
-            yield f"phone:{_digits(user.phone)}", user.phone, user, None, user.locale
-        elif channel == Channel.INAPP.value:
-            yield f"user:{user.id}", None, user, None, user.locale
-    elif division is not None:
-        if channel == Channel.EMAIL.value and division.alert_email:
-            yield f"division:{division.id}", division.alert_email, None, division, division.locale
-        elif channel == Channel.SMS.value:
-            for phone in division.alert_phone_list:
-                yield f"phone:{_digits(phone)}", phone, None, division, division.locale
-
-
 def notify(event_name, obj, recipients, *, channels=("email",), urgent=False, occurrence=None, now=None):
     """Create one outbox row per recipient address and channel, at most once per dedupe key.
 
@@ -72,7 +37,7 @@ def notify(event_name, obj, recipients, *, channels=("email",), urgent=False, oc
     created = []
     for channel in channels:
         for recipient in recipients:
-            for key, address, user, division, locale in _targets(recipient, channel):
+            for key, address, user, division, locale in CHANNELS[channel].targets(recipient):
                 dedupe = f"{event_name}:{object_type}:{object_id}:{key}:{channel}"
                 if occurrence:
                     dedupe += f":{occurrence}"
@@ -82,11 +47,7 @@ def notify(event_name, obj, recipients, *, channels=("email",), urgent=False, oc
                     locale=locale or "ko", is_urgent=urgent, dedupe_key=dedupe[:200],
                     created_at=now, updated_at=now,
                 )
-                if channel == Channel.SMS.value and not urgent:
-                    row.not_before_at = _quiet_until(now)
-                if channel == Channel.INAPP.value:
-                    # The row itself is the in-app message: nothing to deliver.
-                    row.status, row.sent_at = NotificationStatus.SENT.value, now
+                CHANNELS[channel].prepare(row, now)  # SMS: quiet hours; in-app: delivered now
                 if _insert_once(row):
                     created.append(row)
     pending = db.session.info.setdefault(_PENDING_KEY, [])
@@ -95,11 +56,35 @@ def notify(event_name, obj, recipients, *, channels=("email",), urgent=False, oc
     return created
 
 
-def resend(row):
-    """Admin: try a failed or stuck row again from the start, after the caller commits."""
-    row.status, row.attempts, row.last_error = NotificationStatus.PENDING.value, 0, None
-    row.not_before_at, row.updated_at = None, utcnow()
-    db.session.info.setdefault(_PENDING_KEY, []).append(row.id)
+def resendable():
+    """Rows an admin may send again: failed, never handed over, or claimed by a worker that died.
+
+    A `sending` row whose lease is still running belongs to a live worker that may be talking to
+    the SMTP server right now: sending it again could deliver it twice. Its claim is taken back
+    once NOTIFY_LEASE_SECONDS have passed, exactly as `jobs._claim` and the sweeper do.
+    """
+    S = NotificationStatus
+    lease = timedelta(seconds=current_app.config["NOTIFY_LEASE_SECONDS"])
+    return or_(Notification.status.in_([S.FAILED.value, S.PENDING.value, S.QUEUED.value]),
+               and_(Notification.status == S.SENDING.value, Notification.updated_at < utcnow() - lease))
+
+
+def resend(notification_id):
+    """Admin: try a row again from the start, after the caller commits. False if it may not be.
+
+    One conditional UPDATE, so a worker claiming the row at the same moment either wins (and this
+    refuses) or finds the row pending again and claims it once.
+    """
+    result = db.session.execute(
+        update(Notification).where(Notification.id == notification_id, resendable())
+        .values(status=NotificationStatus.PENDING.value, attempts=0, last_error=None, not_before_at=None,
+                updated_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    if result.rowcount != 1:
+        return False
+    db.session.info.setdefault(_PENDING_KEY, []).append(notification_id)
+    return True
 
 
 def _insert_once(row):

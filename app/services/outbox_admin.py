@@ -8,11 +8,10 @@ from sqlalchemy import and_, or_, select
 from app.extensions import db
 from app.models import Notification, NotificationStatus
 from app.models.base import utcnow
-from app.notifications.outbox import resend
+from app.notifications.outbox import resend, resendable
 from app.services import ServiceError
 
 S = NotificationStatus
-RESENDABLE = (S.FAILED.value, S.PENDING.value, S.QUEUED.value, S.SENDING.value)
 
 
 def problem_notifications(now=None, limit=200):
@@ -30,9 +29,22 @@ def problem_notifications(now=None, limit=200):
     ).scalars().all()
 
 
+def resendable_ids(rows):
+    """Which of these rows may be sent again now (one query, for the page's buttons)."""
+    ids = [row.id for row in rows]
+    if not ids:
+        return set()
+    return set(db.session.execute(select(Notification.id).where(Notification.id.in_(ids), resendable())).scalars())
+
+
 def resend_notification(notification_id):
+    """Send a row again; refused for sent and skipped rows, and for one a live worker is sending."""
     row = db.session.get(Notification, notification_id)
-    if row is None or row.status not in RESENDABLE:
+    if row is None:
         raise ServiceError(_l("This notification cannot be sent again."))
-    resend(row)
+    status = row.status
+    if not resend(notification_id):
+        if status == S.SENDING.value:
+            raise ServiceError(_l("This notification is being sent right now. Try again in a few minutes."))
+        raise ServiceError(_l("This notification cannot be sent again."))
     return row

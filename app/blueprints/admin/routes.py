@@ -130,7 +130,8 @@ def division_edit(division_id):
 
 @bp.route("/notifications")
 def notifications():
-    return render_template("admin/notifications.html", rows=outbox_admin.problem_notifications(),
+    rows = outbox_admin.problem_notifications()
+    return render_template("admin/notifications.html", rows=rows, resendable=outbox_admin.resendable_ids(rows),
                            form=UnverifyResidentForm())
 
 
