@@ -2,6 +2,7 @@
 unhiding, conference minutes, the admin pages over HTTP, following, and the support button's name."""
 import re
 from collections import Counter
+from datetime import date
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,8 +11,10 @@ from sqlalchemy import select
 from app.models import (
     Category,
     Notification,
+    Proposal,
     StaffMembership,
 )
+from app.services import ServiceError
 from app.services import proposals as service
 from app.services.rules import current_rules
 
@@ -94,6 +97,76 @@ def rows_for(db, user, event=None):
 
 def per_channel(db, user, event):
     return Counter(n.channel for n in rows_for(db, user, event))
+
+
+# --- 4. conference minutes, after the conference -------------------------------------------------
+
+@pytest.fixture
+def at_conference(db, proposal, residents, staff, admin):
+    support_n(db, proposal, residents(5))
+    service.answer_proposal(staff, proposal, decision="accepted", body="복지정책과에서 검토하여 수용합니다.")
+    conference = service.create_conference(admin, title="2026 상반기 정책토론회", held_on=date(2026, 6, 1),
+                                           agenda="급식소 확대")
+    service.send_to_conference(admin, proposal, conference)
+    db.session.commit()
+    return conference
+
+
+def test_the_admin_adds_the_minutes_after_the_conference_and_the_public_page_shows_safe_markdown(
+    db, proposal, at_conference, admin, forms, login_as, client
+):
+    login_as(admin)
+    url = f"/admin/conferences/{at_conference.id}"
+    form_page = client.get(url).get_data(as_text=True)
+    assert "2026 상반기 정책토론회" in form_page and "급식소 확대" in form_page
+    minutes = "**결정**: 2곳 신설\n\n- 보라매동\n- 신림동\n\n<script>alert(1)</script> [자료](javascript:alert(1))"
+    saved = forms.submit(url, {"title": "2026 상반기 정책토론회", "held_on": "2026-06-03",
+                               "agenda": "1. 급식소 확대\n2. **예산**", "minutes": minutes})
+    assert saved.status_code == 302
+    db.session.refresh(at_conference)
+    assert at_conference.held_on == date(2026, 6, 3) and at_conference.minutes == minutes
+    db.session.refresh(proposal)
+    assert proposal.status == "at_conference"  # filling in the minutes is not a transition
+    html = client.application.test_client().get(f"/proposals/{proposal.id}").get_data(as_text=True)
+    section = re.search(r'<div class="conference-minutes">(.*?)</div>', html, re.S).group(1)
+    assert "<strong>결정</strong>" in section and "<li>보라매동</li>" in section
+    assert "<script>" not in section and "&lt;script&gt;" in section and 'href="javascript' not in section
+    agenda = re.search(r'<div class="conference-agenda">(.*?)</div>', html, re.S).group(1)
+    assert "<strong>예산</strong>" in agenda
+    assert "2026. 6. 3." in html
+
+
+def test_the_conference_form_explains_a_missing_title_and_keeps_the_old_record(
+    db, at_conference, admin, forms, login_as
+):
+    login_as(admin)
+    url = f"/admin/conferences/{at_conference.id}"
+    response = forms.submit(url, {"title": "", "held_on": "2026-06-03", "agenda": "", "minutes": "회의록"})
+    assert response.status_code == 400 and "제목을 입력해 주세요." in response.get_data(as_text=True)
+    db.session.refresh(at_conference)
+    assert at_conference.title == "2026 상반기 정책토론회" and at_conference.minutes == ""
+
+
+def test_only_the_platform_officer_edits_a_conference(db, at_conference, staff, login_as, client):
+    with pytest.raises(ServiceError):
+        service.update_conference(staff, at_conference, title="바꾼 제목", held_on=date(2026, 6, 2), agenda="",
+                                  minutes="")
+    db.session.rollback()
+    login_as(staff)
+    assert client.get(f"/admin/conferences/{at_conference.id}").status_code == 403
+    assert client.get("/admin/conferences").status_code == 403
+
+
+def test_the_conference_list_links_each_conference_to_its_form(db, at_conference, admin, login_as, client):
+    login_as(admin)
+    html = client.get("/admin/conferences").get_data(as_text=True)
+    assert "2026 상반기 정책토론회" in html and f'href="/admin/conferences/{at_conference.id}"' in html
+    assert f'href="/admin/conferences/{at_conference.id}"' in client.get(
+        f"/admin/proposals/{at_conference_proposal_id(db, at_conference)}").get_data(as_text=True)
+
+
+def at_conference_proposal_id(db, conference):
+    return db.session.execute(select(Proposal.id).filter_by(conference_id=conference.id)).scalar_one()
 
 
 # --- 7. the support button's accessible name -----------------------------------------------------

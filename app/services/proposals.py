@@ -14,6 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.extensions import db
 from app.models import (
     Division,
+    PolicyConference,
     Proposal,
     ProposalAnswer,
     ProposalEvent,
@@ -299,6 +300,28 @@ def transfer_proposal(actor, proposal, division, reason, now=None):
 
 
 # --- conference, vote, result --------------------------------------------------------------------
+
+def create_conference(actor, *, title, held_on, agenda="", minutes=""):
+    """A new policy conference (정책토론회); proposals are then presented there."""
+    _admin_only(actor)
+    conference = PolicyConference(title=title, held_on=held_on, agenda=agenda or "", minutes=minutes or "")
+    db.session.add(conference)
+    return conference
+
+
+def update_conference(actor, conference, *, title, held_on, agenda, minutes):
+    """The admin completes a conference after it was held: its agenda, date and minutes.
+
+    Not a transition: the proposals presented there keep their status; the public page shows the
+    new text at once (as Markdown, sanitised when rendered)."""
+    _admin_only(actor)
+    if not (title or "").strip():
+        raise ServiceError(_l("Enter a title."))
+    conference.title, conference.held_on = title, held_on
+    conference.agenda, conference.minutes = agenda or "", minutes or ""
+    db.session.flush()
+    return conference
+
 
 def send_to_conference(actor, proposal, conference, now=None):
     now = now or utcnow()
