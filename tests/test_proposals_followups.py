@@ -2,7 +2,7 @@
 unhiding, conference minutes, the admin pages over HTTP, following, and the support button's name."""
 import re
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,6 +12,7 @@ from app.models import (
     Category,
     Notification,
     Proposal,
+    ProposalEvent,
     StaffMembership,
 )
 from app.services import ServiceError
@@ -97,6 +98,100 @@ def rows_for(db, user, event=None):
 
 def per_channel(db, user, event):
     return Counter(n.channel for n in rows_for(db, user, event))
+
+
+# --- 2. the timeline says what, when and by whom -------------------------------------------------
+
+def timeline(html):
+    return re.search(r'<ol class="timeline">(.*?)</ol>', html, re.S).group(1)
+
+
+def walk_to_completion(db, proposal, residents, staff, admin, after_answer=None):
+    support_n(db, proposal, residents(5))
+    service.answer_proposal(staff, proposal, decision="accepted", body="복지정책과에서 검토하여 수용합니다.")
+    if after_answer:
+        after_answer()
+    conference = service.create_conference(admin, title="2026 상반기 정책토론회", held_on=date(2026, 6, 1))
+    service.send_to_conference(admin, proposal, conference)
+    now = datetime.now(UTC)
+    service.open_vote(admin, proposal, opens_at=now - timedelta(hours=1), closes_at=now + timedelta(days=7))
+    db.session.commit()
+    for person in residents(2):
+        service.cast_vote(person, proposal, "yes")
+    service.close_vote(admin, proposal)
+    service.start_implementation(staff, proposal)
+    service.complete_proposal(staff, proposal, "급식소 2곳을 새로 열었습니다.")
+    db.session.commit()
+
+
+def test_every_timeline_line_names_who_acted_by_role_and_never_a_staff_members_name(
+    db, proposal, residents, staff, admin, client
+):
+    from app.services import comments
+
+    # With an official comment by the officer on the way: it is signed by the division too.
+    walk_to_completion(db, proposal, residents, staff, admin,
+                       after_answer=lambda: comments.add_comment(staff, proposal, "추진 경과를 알려 드립니다."))
+    html = client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+    lines = timeline(html)
+    for line in ("주민이 제안했습니다", "공감 기준에 이르러 복지정책과에 자동으로 검토를 요청했습니다", "복지정책과에서 답변했습니다",
+                 "관리자가 정책토론회 “2026 상반기 정책토론회”에 상정했습니다", "관리자가 주민 투표를 시작했습니다",
+                 "관리자가 투표를 마감하고 개표했습니다: 채택", "복지정책과에서 추진을 시작했습니다",
+                 "복지정책과에서 완료하고 결과를 공개했습니다"):
+        assert line in lines, line
+    assert "상태가" not in lines  # no line without its actor
+    for name in (STAFF_NAME, "홍*동", ADMIN_NAME, "박*리"):
+        assert name not in html
+    english = timeline(client.get(f"/proposals/{proposal.id}", headers={"Accept-Language": "en"}).get_data(as_text=True))
+    assert "Welfare Policy Division started carrying it out" in english
+    assert "The platform officer closed and counted the vote: Adopted" in english
+    assert "Status changed" not in english
+
+
+def test_side_states_name_the_author_the_platform_officer_or_automatically(db, residents, welfare, admin, client):
+    withdrawn = service.create_proposal(residents(1)[0], title="철회할 제안입니다", body="이 제안은 곧 철회됩니다. " * 2,
+                                        category=welfare)
+    expired = service.create_proposal(residents(1)[0], title="기간이 끝날 제안입니다", body="이 제안은 기간이 끝납니다. " * 2,
+                                      category=welfare, now=datetime.now(UTC) - timedelta(days=40))
+    db.session.commit()
+    service.hide_proposal(admin, withdrawn, "개인정보가 들어 있었습니다.")
+    service.unhide_proposal(admin, withdrawn)
+    service.withdraw_proposal(withdrawn.author, withdrawn)
+    service.close_expired()
+    db.session.commit()
+    lines = timeline(client.get(f"/proposals/{withdrawn.id}").get_data(as_text=True))
+    assert "관리자가 숨겼습니다" in lines and "관리자가 다시 공개했습니다" in lines and "제안자가 철회했습니다" in lines
+    lines = timeline(client.get(f"/proposals/{expired.id}").get_data(as_text=True))
+    assert "공감 기간 안에 기준에 이르지 못해 자동으로 마감되었습니다" in lines
+
+
+def test_a_vote_closed_by_the_scheduler_says_automatically_and_an_admin_step_is_the_platform_officers(
+    db, proposal, residents, staff, admin, client
+):
+    support_n(db, proposal, residents(5))
+    service.answer_proposal(staff, proposal, decision="accepted", body="복지정책과에서 검토하여 수용합니다.")
+    service.send_to_conference(admin, proposal, service.create_conference(admin, title="토론회", held_on=date(2026, 6, 1)))
+    now = datetime.now(UTC)
+    service.open_vote(admin, proposal, opens_at=now - timedelta(hours=2), closes_at=now - timedelta(hours=1), now=now)
+    service.close_finished_votes(now=now)
+    db.session.commit()
+    assert proposal.status == "rejected"  # nobody voted
+    lines = timeline(client.get(f"/proposals/{proposal.id}").get_data(as_text=True))
+    assert "투표가 자동으로 마감되고 개표되었습니다: 미채택" in lines
+
+
+def test_an_admin_who_is_not_of_the_division_is_named_the_platform_officer_not_the_division(
+    db, proposal, admin, client
+):
+    proposal.status = "adopted"
+    db.session.commit()
+    service.start_implementation(admin, proposal)
+    db.session.commit()
+    event = db.session.execute(select(ProposalEvent).filter_by(proposal_id=proposal.id, to_status="implementing")
+                               ).scalar_one()
+    assert event.actor_kind == "admin"
+    lines = timeline(client.get(f"/proposals/{proposal.id}").get_data(as_text=True))
+    assert "관리자가 추진 중으로 바꿨습니다" in lines and "복지정책과에서 추진" not in lines
 
 
 # --- 4. conference minutes, after the conference -------------------------------------------------

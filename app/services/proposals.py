@@ -393,8 +393,8 @@ def start_implementation(actor, proposal, now=None):
     now = now or utcnow()
     if not permissions.can_answer(actor, proposal):
         raise ServiceError(_l("Only the division in charge can update this proposal."))
-    return _move(proposal, S.IMPLEMENTING.value, actor_kind="division", division=proposal.division, now=now,
-                 actor=actor)
+    return _move(proposal, S.IMPLEMENTING.value, actor_kind=_acting_as(actor, proposal.division),
+                 division=proposal.division, now=now, actor=actor)
 
 
 def complete_proposal(actor, proposal, result_body, now=None):
@@ -404,8 +404,8 @@ def complete_proposal(actor, proposal, result_body, now=None):
     if not (result_body or "").strip():
         raise ServiceError(_l("Write the result to publish."))
     proposal.result_body, proposal.result_published_at = result_body, now
-    return _move(proposal, S.COMPLETED.value, actor_kind="division", division=proposal.division, now=now,
-                 actor=actor)
+    return _move(proposal, S.COMPLETED.value, actor_kind=_acting_as(actor, proposal.division),
+                 division=proposal.division, now=now, actor=actor)
 
 
 # --- side states ---------------------------------------------------------------------------------
@@ -483,6 +483,13 @@ def is_following(user, proposal):
     if not user or not user.is_authenticated:
         return False
     return db.session.execute(select(ProposalFollow.id).filter_by(proposal_id=proposal.id, user_id=user.id)).first() is not None
+
+
+def _acting_as(actor, division):
+    """Who signs a step on the timeline: staff act as their division; an admin who is not one of
+    its members acts as the platform officer (the timeline must not credit a division that did
+    nothing)."""
+    return "division" if permissions.is_member(actor, division) else "admin"
 
 
 def _admin_only(actor):
