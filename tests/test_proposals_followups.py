@@ -194,6 +194,53 @@ def test_an_admin_who_is_not_of_the_division_is_named_the_platform_officer_not_t
     assert "관리자가 추진 중으로 바꿨습니다" in lines and "복지정책과에서 추진" not in lines
 
 
+# --- 3. unhiding tells the followers -------------------------------------------------------------
+
+def test_unhiding_returns_to_the_previous_status_and_tells_author_and_followers_once(db, proposal, residents, admin):
+    follower = residents(1)[0]
+    service.follow(follower, proposal)
+    support_n(db, proposal, residents(5))
+    service.hide_proposal(admin, proposal, "욕설이 들어 있었습니다.")
+    db.session.commit()
+    assert proposal.status == "hidden"
+    service.unhide_proposal(admin, proposal)
+    db.session.commit()
+    assert proposal.status == "in_review" and proposal.hidden_reason is None
+    event = db.session.execute(select(ProposalEvent).filter_by(proposal_id=proposal.id, kind="unhidden")).scalar_one()
+    assert (event.from_status, event.to_status, event.actor_kind) == ("hidden", "in_review", "admin")
+    for person in (follower, proposal.author):
+        assert per_channel(db, person, "proposal.unhidden") == {"inapp": 1, "email": 1}
+    assert rows_for(db, admin, "proposal.unhidden") == []  # the one who did it is not told
+    with pytest.raises(service.TransitionError):
+        service.unhide_proposal(admin, proposal)
+
+
+def test_the_unhide_route_makes_the_proposal_public_again_and_notifies_once(
+    db, proposal, residents, admin, forms, login_as, client
+):
+    follower = residents(1)[0]
+    service.follow(follower, proposal)
+    db.session.commit()
+    login_as(admin)
+    page = f"/admin/proposals/{proposal.id}"
+    hidden = forms.submit(page, {"reason": "개인정보가 들어 있었습니다."}, action=f"{page}/hide")
+    assert hidden.status_code == 302
+    db.session.refresh(proposal)
+    assert proposal.status == "hidden" and proposal.status_before_hidden == "open"
+    anonymous = client.application.test_client()
+    assert anonymous.get(f"/proposals/{proposal.id}").status_code == 404
+    shown = forms.submit(page, {}, action=f"{page}/unhide")
+    assert shown.status_code == 302 and shown.headers["Location"].endswith(page)
+    db.session.refresh(proposal)
+    assert proposal.status == "open"
+    public = anonymous.get(f"/proposals/{proposal.id}")
+    assert public.status_code == 200 and "관리자가 다시 공개했습니다" in public.get_data(as_text=True)
+    again = forms.submit(page, {}, action=f"{page}/unhide")  # a second press: a message, no second notice
+    assert again.status_code == 302
+    assert "이 제안은 숨김 상태가 아닙니다." in client.get(page).get_data(as_text=True)
+    assert per_channel(db, follower, "proposal.unhidden") == {"inapp": 1, "email": 1}
+
+
 # --- 4. conference minutes, after the conference -------------------------------------------------
 
 @pytest.fixture

@@ -63,8 +63,10 @@ def _event(proposal, kind, *, actor_kind, division=None, note=None, from_status=
     return event
 
 
-def _tell_followers(proposal, event, *, except_user=None):
-    """The author and followers hear of every transition, in-app and by email."""
+def _tell_followers(proposal, event, *, except_user=None, event_name=None):
+    """The author and followers hear of every transition, in-app and by email.
+
+    The one who made the move is not told of it (the author withdrawing, the admin hiding)."""
     user_ids = set(db.session.execute(
         select(ProposalFollow.user_id).where(ProposalFollow.proposal_id == proposal.id)).scalars())
     if proposal.author_id:
@@ -76,7 +78,7 @@ def _tell_followers(proposal, event, *, except_user=None):
     from app.models import User
 
     users = db.session.execute(select(User).where(User.id.in_(user_ids))).scalars().all()
-    notify(f"proposal.{event.to_status or event.kind}", proposal, [Recipient(user=u) for u in users],
+    notify(event_name or f"proposal.{event.to_status or event.kind}", proposal, [Recipient(user=u) for u in users],
            channels=("inapp", "email"), occurrence=str(event.id), now=event.created_at)
 
 
@@ -436,8 +438,13 @@ def unhide_proposal(actor, proposal, now=None):
         raise TransitionError(_l("This proposal is not hidden."))
     restored = proposal.status_before_hidden or S.CLOSED.value
     proposal.status = restored
+    proposal.updated_at = now
     proposal.hidden_at = proposal.hidden_reason = proposal.status_before_hidden = None
-    return _event(proposal, "unhidden", actor_kind="admin", from_status=S.HIDDEN.value, to_status=restored, now=now)
+    event = _event(proposal, "unhidden", actor_kind="admin", from_status=S.HIDDEN.value, to_status=restored,
+                   now=now)
+    # "Visible again", not "now in review": the status it returns to is the one they already knew.
+    _tell_followers(proposal, event, except_user=actor, event_name="proposal.unhidden")
+    return event
 
 
 def close_expired(now=None):
