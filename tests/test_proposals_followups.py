@@ -17,7 +17,9 @@ from app.models import (
 )
 from app.services import ServiceError
 from app.services import proposals as service
-from app.services.rules import current_rules
+from app.services.deadlines import send_deadline_reminders
+from app.services.inbox_staff import overdue_by_division
+from app.services.rules import answer_due_at, current_rules
 
 SEOUL = ZoneInfo("Asia/Seoul")
 STAFF_NAME = "홍길동"  # a staff member's personal name: it must never reach the public page
@@ -98,6 +100,105 @@ def rows_for(db, user, event=None):
 
 def per_channel(db, user, event):
     return Counter(n.channel for n in rows_for(db, user, event))
+
+
+# --- 1. the Mayor's answer has its own deadline: inbox, reminders, overdue count -----------------
+
+def test_the_mayors_office_sees_in_its_inbox_the_proposals_that_owe_the_mayors_answer(
+    db, proposal, residents, staff, mayor_staff, client, login_as
+):
+    reached = datetime.now(UTC) - timedelta(days=20)  # the Mayor's deadline has passed
+    to_mayor(db, proposal, residents, now=reached)
+    assert proposal.mayor_due_at == answer_due_at(reached, current_rules())
+    login_as(mayor_staff)
+    html = client.get("/staff/").get_data(as_text=True)
+    row = re.search(r"<tr[^>]*>(?:(?!</tr>).)*어르신 무료 급식소 확대(?:(?!</tr>).)*</tr>", html, re.S).group(0)
+    assert 'class="is-overdue"' in row and "구청장 답변" in row and "구청장실" in row
+    assert proposal.mayor_due_at.astimezone(SEOUL).strftime("%Y. %-m. %-d.") in row
+    # The division answering does not settle the Mayor's answer; the Mayor answering does.
+    service.answer_proposal(staff, proposal, decision="accepted", body="복지정책과에서 검토하여 수용합니다.")
+    db.session.commit()
+    assert "어르신 무료 급식소 확대" in client.get("/staff/").get_data(as_text=True)
+    service.answer_as_mayor(mayor_staff, proposal, decision="accepted", body="구청장으로서 추진하겠습니다.")
+    db.session.commit()
+    assert "어르신 무료 급식소 확대" not in client.get("/staff/").get_data(as_text=True)
+
+
+def test_a_proposal_below_the_mayors_threshold_is_not_in_the_mayors_office_inbox(
+    db, proposal, residents, mayor_staff, client, login_as
+):
+    support_n(db, proposal, residents(5))  # in review, but the Mayor owes nothing
+    login_as(mayor_staff)
+    assert "어르신 무료 급식소 확대" not in client.get("/staff/").get_data(as_text=True)
+
+
+def test_the_mayors_office_is_reminded_d3_d1_and_overdue_on_the_mayors_own_deadline(
+    db, proposal, residents, staff, mayor_staff, admin
+):
+    reached = datetime(2026, 3, 1, 0, 30, tzinfo=SEOUL)
+    to_mayor(db, proposal, residents, now=reached)
+    due = proposal.mayor_due_at
+    assert due == datetime(2026, 3, 16, 23, 59, 59, tzinfo=SEOUL)
+    office = service.mayor_office()
+
+    def office_rows(event):
+        return db.session.execute(select(Notification).filter_by(event=event, recipient_division_id=office.id)
+                                  ).scalars().all()
+
+    send_deadline_reminders(now=due - timedelta(days=4))
+    assert office_rows("mayor_deadline.d3") == []  # not yet
+    for when, event in ((due - timedelta(days=3), "mayor_deadline.d3"), (due - timedelta(hours=12), "mayor_deadline.d1"),
+                        (due + timedelta(seconds=1), "mayor_deadline.overdue")):
+        send_deadline_reminders(now=when)
+        rows = office_rows(event)
+        assert [(r.channel, r.address) for r in rows] == [("email", "mayor@gwanak.example")]
+        assert sorted(n.channel for n in rows_for(db, mayor_staff, event)) == ["email", "inapp"]
+        send_deadline_reminders(now=when + timedelta(minutes=1))  # the next minute's tick adds nothing
+        assert len(office_rows(event)) == 1
+    # Overdue also goes to the platform officer.
+    assert sorted(n.channel for n in rows_for(db, admin, "mayor_deadline.overdue")) == ["email", "inapp"]
+
+
+def test_once_the_mayor_has_answered_no_reminder_is_owed(db, proposal, residents, staff, mayor_staff):
+    reached = datetime(2026, 3, 1, 0, 30, tzinfo=SEOUL)
+    to_mayor(db, proposal, residents, now=reached)
+    service.answer_as_mayor(mayor_staff, proposal, decision="considering", body="구청장으로서 검토하겠습니다.")
+    db.session.commit()
+    send_deadline_reminders(now=proposal.mayor_due_at + timedelta(days=1))
+    assert db.session.execute(select(Notification).where(Notification.event.like("mayor_deadline.%"))
+                              ).scalars().all() == []
+
+
+def test_the_mayors_reminder_email_names_the_mayors_deadline(db, proposal, residents, staff, mayor_staff, smtp, run_jobs):
+    reached = datetime(2026, 3, 1, 0, 30, tzinfo=SEOUL)
+    to_mayor(db, proposal, residents, now=reached)
+    smtp.messages.clear()
+    send_deadline_reminders(now=proposal.mayor_due_at + timedelta(seconds=1))
+    run_jobs()
+    to_office = [m for m in smtp.messages if m["To"] == "mayor@gwanak.example"
+                 and "구청장 답변 기한 초과" in m["Subject"]]
+    assert len(to_office) == 1
+    text = to_office[0].get_body(("plain",)).get_content()
+    assert "이 제안의 구청장 답변 기한이 지났습니다." in text and "2026. 3. 16. 23:59" in text
+
+
+def test_the_admin_overview_counts_the_mayors_overdue_answers_under_the_mayors_office(
+    db, proposal, residents, staff, mayor_staff, client, login_as, admin
+):
+    now = datetime.now(UTC)
+    to_mayor(db, proposal, residents, now=now - timedelta(days=20))
+    service.answer_proposal(staff, proposal, decision="accepted", body="복지정책과에서 검토하여 수용합니다.")
+    db.session.commit()
+    by_name = {row["division"].name_ko: row for row in overdue_by_division(now)}
+    assert (by_name["구청장실"]["in_review"], by_name["구청장실"]["overdue"], by_name["구청장실"]["mayor_owed"]) == (1, 1, 1)
+    assert (by_name["복지정책과"]["in_review"], by_name["복지정책과"]["overdue"]) == (0, 0)  # it has answered
+    login_as(admin)
+    html = client.get("/staff/").get_data(as_text=True)
+    assert "구청장 답변 1건 포함" in html
+    service.answer_as_mayor(admin, proposal, decision="accepted", body="구청장으로서 추진하겠습니다.")
+    db.session.commit()
+    by_name = {row["division"].name_ko: row for row in overdue_by_division(now)}
+    assert (by_name["구청장실"]["in_review"], by_name["구청장실"]["overdue"]) == (0, 0)
 
 
 # --- 2. the timeline says what, when and by whom -------------------------------------------------
