@@ -1,5 +1,6 @@
 """Follow-ups of the proposal lifecycle: the Mayor's own deadline, who acted on the timeline,
 unhiding, conference minutes, the admin pages over HTTP, following, and the support button's name."""
+import json
 import re
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
@@ -9,10 +10,13 @@ import pytest
 from sqlalchemy import select
 
 from app.models import (
+    AuditEntry,
     Category,
     Notification,
+    PolicyConference,
     Proposal,
     ProposalEvent,
+    SpecialPeriod,
     StaffMembership,
 )
 from app.services import ServiceError
@@ -410,6 +414,200 @@ def test_the_conference_list_links_each_conference_to_its_form(db, at_conference
 
 def at_conference_proposal_id(db, conference):
     return db.session.execute(select(Proposal.id).filter_by(conference_id=conference.id)).scalar_one()
+
+
+# --- 5. the admin pages over HTTP ----------------------------------------------------------------
+
+RULES = {"review_threshold": "5", "mayor_threshold": "100", "answer_days": "10", "open_days": "30",
+         "use_business_days": "y"}
+
+
+def test_saving_the_rules_over_http_applies_them_and_the_audit_records_who_what_and_when(
+    db, admin, forms, login_as, client
+):
+    login_as(admin)
+    before = datetime.now(UTC)
+    response = forms.submit("/admin/rules", RULES)
+    after = datetime.now(UTC)
+    assert response.status_code == 302
+    db.session.expire_all()
+    rules = current_rules()
+    assert (rules.answer_days, rules.use_business_days) == (10, True)
+    entry = db.session.execute(select(AuditEntry).filter_by(action="rules.update")).scalar_one()
+    assert entry.actor_id == admin.id and before <= entry.created_at <= after
+    assert json.loads(entry.before)["answer_days"] == 15 and json.loads(entry.after)["answer_days"] == 10
+    html = client.get("/admin/rules").get_data(as_text=True)
+    assert "규칙 변경" in html and "admin@gwanak.example" in html and "답변 기한(일): 15 → 10" in html
+
+
+def test_a_special_period_is_added_and_deleted_over_http_with_audit_entries(db, admin, forms, login_as, client):
+    login_as(admin)
+    added = forms.submit("/admin/rules", {"title_ko": "2026 주민참여 주간", "title_en": "Participation week 2026",
+                                          "starts_on": "2026-05-01", "ends_on": "2026-05-07"},
+                         action="/admin/special-periods")
+    assert added.status_code == 302
+    period = db.session.execute(select(SpecialPeriod)).scalar_one()
+    assert (period.starts_on, period.ends_on, period.title_en) == (date(2026, 5, 1), date(2026, 5, 7),
+                                                                   "Participation week 2026")
+    created = db.session.execute(select(AuditEntry).filter_by(action="special_period.create")).scalar_one()
+    assert created.actor_id == admin.id and created.target == f"special_period:{period.id}"
+    assert json.loads(created.after)["starts_on"] == "2026-05-01"
+    period_id = period.id
+    deleted = forms.submit("/admin/rules", {}, action=f"/admin/special-periods/{period_id}/delete")
+    assert deleted.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(SpecialPeriod, period_id) is None
+    gone = db.session.execute(select(AuditEntry).filter_by(action="special_period.delete")).scalar_one()
+    assert gone.actor_id == admin.id and json.loads(gone.before)["title_ko"] == "2026 주민참여 주간"
+    assert gone.after == "null"
+    html = client.get("/admin/rules").get_data(as_text=True)
+    assert "특별 참여 기간 추가" in html and "특별 참여 기간 삭제" in html
+
+
+def test_creating_a_conference_over_http_presents_the_proposal(db, proposal, residents, staff, admin, forms, login_as):
+    support_n(db, proposal, residents(5))
+    service.answer_proposal(staff, proposal, decision="accepted", body="복지정책과에서 검토하여 수용합니다.")
+    db.session.commit()
+    login_as(admin)
+    page = f"/admin/proposals/{proposal.id}"
+    response = forms.submit(page, {"title": "2026 상반기 정책토론회", "held_on": "2026-06-01", "agenda": "급식소 확대",
+                                   "minutes": ""}, action=f"{page}/conference")
+    assert response.status_code == 302
+    db.session.refresh(proposal)
+    assert proposal.status == "at_conference"
+    assert (proposal.conference.title, proposal.conference.held_on, proposal.conference.agenda) == (
+        "2026 상반기 정책토론회", date(2026, 6, 1), "급식소 확대")
+
+
+def test_presenting_at_an_existing_conference_over_http(db, proposal, residents, staff, admin, forms, login_as,
+                                                        welfare):
+    support_n(db, proposal, residents(5))
+    service.answer_proposal(staff, proposal, decision="accepted", body="복지정책과에서 검토하여 수용합니다.")
+    existing = service.create_conference(admin, title="기존 토론회", held_on=date(2026, 6, 1))
+    db.session.commit()
+    login_as(admin)
+    page = f"/admin/proposals/{proposal.id}"
+    response = forms.submit(page, {"conference_id": str(existing.id)}, action=f"{page}/conference")
+    assert response.status_code == 302
+    db.session.refresh(proposal)
+    assert proposal.status == "at_conference" and proposal.conference_id == existing.id
+    assert db.session.execute(select(PolicyConference)).scalars().all() == [existing]  # no second one
+
+
+def test_opening_and_closing_a_vote_over_http_records_the_real_close_time(
+    db, at_conference, proposal, residents, admin, forms, login_as
+):
+    login_as(admin)
+    page = f"/admin/proposals/{proposal.id}"
+    opens = (datetime.now(SEOUL) - timedelta(hours=1)).replace(second=0, microsecond=0)
+    closes = opens + timedelta(days=7)
+    response = forms.submit(page, {"opens_at": opens.strftime("%Y-%m-%dT%H:%M"),
+                                   "closes_at": closes.strftime("%Y-%m-%dT%H:%M"), "quorum": "2"},
+                            action=f"{page}/vote/open")
+    assert response.status_code == 302
+    db.session.refresh(proposal)
+    assert proposal.status == "voting" and proposal.vote_quorum == 2
+    assert proposal.vote_opens_at == opens and proposal.vote_closes_at == closes
+    for person, choice in zip(residents(3), ["yes", "yes", "no"], strict=True):
+        service.cast_vote(person, proposal, choice)
+    db.session.commit()
+    before = datetime.now(UTC)
+    closed = forms.submit(page, {}, action=f"{page}/vote/close")
+    after = datetime.now(UTC)
+    assert closed.status_code == 302
+    db.session.refresh(proposal)
+    assert proposal.status == "adopted" and (proposal.votes_yes, proposal.votes_no) == (2, 1)
+    assert before <= proposal.vote_closes_at <= after < closes  # closed early: the real moment, not the plan
+
+
+def test_hiding_over_http_needs_a_reason_and_records_it(db, proposal, admin, forms, login_as):
+    login_as(admin)
+    page = f"/admin/proposals/{proposal.id}"
+    refused = forms.submit(page, {"reason": ""}, action=f"{page}/hide")
+    assert refused.status_code == 400
+    db.session.refresh(proposal)
+    assert proposal.status == "open"
+    done = forms.submit(page, {"reason": "개인정보가 들어 있었습니다."}, action=f"{page}/hide")
+    assert done.status_code == 302
+    db.session.refresh(proposal)
+    assert (proposal.status, proposal.hidden_reason) == ("hidden", "개인정보가 들어 있었습니다.")
+    event = db.session.execute(select(ProposalEvent).filter_by(proposal_id=proposal.id, kind="hidden")).scalar_one()
+    assert (event.actor_kind, event.note) == ("admin", "개인정보가 들어 있었습니다.")
+
+
+# --- 6. following, and a notice on every transition ----------------------------------------------
+
+def test_unfollowing_stops_the_notices_and_the_route_takes_action_unfollow(
+    db, proposal, residents, staff, forms, login_as
+):
+    follower = residents(1)[0]
+    service.follow(follower, proposal)
+    service.follow(follower, proposal)  # twice is still one follow
+    db.session.commit()
+    assert service.is_following(follower, proposal)
+    service.unfollow(follower, proposal)
+    db.session.commit()
+    assert not service.is_following(follower, proposal)
+
+    login_as(follower)
+    page = f"/proposals/{proposal.id}"
+    assert forms.submit(page, {"action": "follow"}, action=f"{page}/follow").status_code == 302
+    assert service.is_following(follower, proposal)
+    assert forms.submit(page, {"action": "unfollow"}, action=f"{page}/follow").status_code == 302
+    assert not service.is_following(follower, proposal)
+    html = forms.client.get(page).get_data(as_text=True)
+    assert 'aria-pressed="false"' in html and 'name="action" value="follow"' in html
+    support_n(db, proposal, residents(5))
+    assert rows_for(db, follower) == []  # no longer told of the review
+    assert per_channel(db, proposal.author, "proposal.in_review") == {"inapp": 1, "email": 1}
+
+
+def test_the_author_and_a_follower_get_one_inapp_and_one_email_notice_per_transition(
+    db, proposal, residents, staff, admin, smtp, run_jobs
+):
+    follower = residents(1)[0]
+    service.follow(follower, proposal)
+    db.session.commit()
+    walk_to_completion(db, proposal, residents, staff, admin)
+    transitions = ["in_review", "answered", "at_conference", "voting", "adopted", "implementing", "completed"]
+    for person in (proposal.author, follower):
+        events = Counter((n.event, n.channel) for n in rows_for(db, person))
+        assert events == Counter({(f"proposal.{s}", c): 1 for s in transitions for c in ("inapp", "email")}), person
+    # The emails really go out, each rendered in the recipient's language.
+    author_email, follower_email = proposal.author.email, follower.email
+    run_jobs()
+    received = Counter(m["To"] for m in smtp.messages)
+    assert received[author_email] == received[follower_email] == len(transitions)
+    subjects = {m["Subject"] for m in smtp.messages if m["To"] == follower_email}
+    assert "[추진 중] 어르신 무료 급식소 확대" in subjects and "[채택] 어르신 무료 급식소 확대" in subjects
+
+
+def test_the_side_states_notify_too_except_the_author_of_their_own_withdrawal(db, residents, welfare, admin):
+    """Closed, hidden and unhidden reach the author and followers; withdrawing reaches followers
+    only: the author is the one who withdrew (the one who acts is never told of their own act)."""
+    def new(title, **kwargs):
+        made = service.create_proposal(residents(1)[0], title=title, body="본문이 충분히 길어야 합니다. " * 2,
+                                       category=welfare, **kwargs)
+        follower = residents(1)[0]
+        service.follow(follower, made)
+        db.session.commit()
+        return made, follower
+
+    expired, expired_follower = new("기간이 끝날 제안입니다", now=datetime.now(UTC) - timedelta(days=40))
+    service.close_expired()
+    withdrawn, withdrawn_follower = new("철회할 제안입니다")
+    service.withdraw_proposal(withdrawn.author, withdrawn)
+    hidden, hidden_follower = new("숨겼다가 다시 공개할 제안입니다")
+    service.hide_proposal(admin, hidden, "개인정보가 들어 있었습니다.")
+    service.unhide_proposal(admin, hidden)
+    db.session.commit()
+    both = {"inapp": 1, "email": 1}
+    assert per_channel(db, expired.author, "proposal.closed") == per_channel(db, expired_follower, "proposal.closed") == both
+    assert per_channel(db, withdrawn_follower, "proposal.withdrawn") == both
+    assert per_channel(db, withdrawn.author, "proposal.withdrawn") == {}
+    for event in ("proposal.hidden", "proposal.unhidden"):
+        assert per_channel(db, hidden.author, event) == per_channel(db, hidden_follower, event) == both
+    assert rows_for(db, admin) == []
 
 
 # --- 7. the support button's accessible name -----------------------------------------------------
