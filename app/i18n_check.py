@@ -6,8 +6,9 @@ from babel.messages.pofile import read_po, write_po
 
 
 def _ids(path):
+    """(msgid, msgctxt) of every message: the same English word may be two messages (pgettext)."""
     with open(path, "rb") as fh:
-        return {m.id for m in read_po(fh) if m.id}
+        return {(m.id, m.context) for m in read_po(fh) if m.id}
 
 
 def check_catalogs(root, extract):
@@ -27,10 +28,12 @@ def check_catalogs(root, extract):
             continue
         with open(po, "rb") as fh:
             catalog = read_po(fh)
-        have = {m.id: m for m in catalog if m.id}
-        for msgid in sorted(wanted, key=str):
-            message = have.get(msgid)
+        have = {(m.id, m.context): m for m in catalog if m.id}
+        for msgid, context in sorted(wanted, key=str):
+            message = have.get((msgid, context))
             key = msgid if isinstance(msgid, str) else msgid[0]
+            if context:
+                key = f"{context}|{key}"
             if message is None:
                 problems.append(f"{locale}: missing {key!r}")
             elif message.fuzzy:

@@ -58,28 +58,60 @@ def _receiving_division(event):
 
 
 def timeline_text(event):
-    """One line of a proposal's public timeline, in the reader's language."""
+    """One line of a proposal's public timeline, in the reader's language: what happened and by whom.
+
+    "By whom" is a role, never a person: the division's name for staff, "the platform officer" for
+    the admin, "the author" for the author, "automatically" for the scheduler and the thresholds.
+    Whole sentences per case, so that Korean gets its particles right.
+    """
     from flask_babel import gettext as _
 
     division = event.division.name if event.division else ""
     status = str(PROPOSAL_STATUS.get(event.to_status, event.to_status or ""))
-    texts = {
+    actor = event.actor_kind
+    if actor in ("division", "mayor") and not division:
+        actor = "system"  # an old row without its division: say no more than we know
+    by_kind = {
         "created": lambda: _("Proposed by a resident"),
-        "threshold": lambda: _("Reached the support threshold: sent to %(division)s for review", division=division),
-        "special_period": lambda: _("Sent straight to %(division)s for review (special participation period)",
+        "threshold": lambda: _("Reached the support threshold: sent automatically to %(division)s for review",
+                               division=division),
+        "special_period": lambda: _("Sent automatically to %(division)s for review (special participation period)",
                                     division=division),
-        "mayor_requested": lambda: _("Reached the Mayor's threshold: the Mayor's office will answer"),
+        "mayor_requested": lambda: _("Reached the Mayor's threshold: the Mayor's answer was requested automatically"),
         "mayor_answered": lambda: _("The Mayor answered"),
         "answered": lambda: _("%(division)s answered", division=division),
         "transferred": lambda: _("%(division)s transferred it to %(receiver)s", division=division,
                                  receiver=_receiving_division(event)),
-        "expired": lambda: _("Closed: the open period ended without reaching the threshold"),
-        "hidden": lambda: _("Hidden by a moderator"),
-        "unhidden": lambda: _("Visible again"),
+        "expired": lambda: _("Closed automatically: the open period ended without reaching the threshold"),
+        "hidden": lambda: _("Hidden by the platform officer"),
+        "unhidden": lambda: _("The platform officer made it visible again"),
     }
-    if event.kind in texts:
-        return texts[event.kind]()
-    return _("Status changed to “%(status)s”", status=status)
+    if event.kind in by_kind:
+        return by_kind[event.kind]()
+    by_status = {
+        ("at_conference", "admin"): lambda: (
+            _("The platform officer sent it to the policy conference “%(conference)s”", conference=event.note)
+            if event.note else _("The platform officer sent it to a policy conference")),
+        ("voting", "admin"): lambda: _("The platform officer opened the residents' vote"),
+        ("adopted", "admin"): lambda: _("The platform officer closed and counted the vote: %(status)s", status=status),
+        ("rejected", "admin"): lambda: _("The platform officer closed and counted the vote: %(status)s", status=status),
+        ("adopted", "system"): lambda: _("The vote closed automatically and was counted: %(status)s", status=status),
+        ("rejected", "system"): lambda: _("The vote closed automatically and was counted: %(status)s", status=status),
+        ("implementing", "division"): lambda: _("%(division)s started carrying it out", division=division),
+        ("implementing", "admin"): lambda: _("The platform officer marked it as in progress"),
+        ("completed", "division"): lambda: _("%(division)s completed it and published the result", division=division),
+        ("completed", "admin"): lambda: _("The platform officer completed it and published the result"),
+        ("withdrawn", "resident"): lambda: _("Withdrawn by the author"),
+    }
+    if (event.to_status, actor) in by_status:
+        return by_status[(event.to_status, actor)]()
+    by_actor = {
+        "division": lambda: _("%(division)s changed the status to “%(status)s”", division=division, status=status),
+        "mayor": lambda: _("%(division)s changed the status to “%(status)s”", division=division, status=status),
+        "admin": lambda: _("The platform officer changed the status to “%(status)s”", status=status),
+        "resident": lambda: _("The author changed the status to “%(status)s”", status=status),
+    }
+    return by_actor.get(actor, lambda: _("The status changed automatically to “%(status)s”", status=status))()
 
 
 def current_rules_global():

@@ -1,10 +1,15 @@
-"""The staff inbox: proposals routed to my divisions, overdue first; admins see every division."""
+"""The staff inbox: proposals routed to my divisions, overdue first; admins see every division.
+
+The Mayor's office also sees each proposal that still owes the Mayor's answer, with the Mayor's own
+deadline: that answer is separate from the division's and is owed until the Mayor has given it.
+"""
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Division, Proposal, ProposalStatus
 from app.models.base import utcnow
+from app.services.deadlines import mayor_answer_owed
 from app.services.rules import days_left, is_overdue
 
 WORK_STATUSES = (ProposalStatus.OPEN.value, ProposalStatus.IN_REVIEW.value, ProposalStatus.ANSWERED.value,
@@ -12,14 +17,22 @@ WORK_STATUSES = (ProposalStatus.OPEN.value, ProposalStatus.IN_REVIEW.value, Prop
 
 
 def inbox_for(user, now=None):
+    from app.services.proposals import mayor_office
+
     now = now or utcnow()
     division_ids = [m.division_id for m in user.memberships]
-    query = (select(Proposal).options(joinedload(Proposal.division), joinedload(Proposal.category))
+    loads = (joinedload(Proposal.division), joinedload(Proposal.category))
+    query = (select(Proposal).options(*loads)
              .where(Proposal.status.in_(WORK_STATUSES), Proposal.source.is_(None)))
     if not user.is_admin:
         query = query.where(Proposal.division_id.in_(division_ids or [-1]))
     rows = db.session.execute(query).scalars().all()
-    items = [{"proposal": p, "due": p.answer_due_at if p.status == "in_review" else None} for p in rows]
+    items = [{"proposal": p, "owed_by": p.division, "is_mayor": False,
+              "due": p.answer_due_at if p.status == "in_review" else None} for p in rows]
+    office = mayor_office()
+    if office is not None and (user.is_admin or office.id in division_ids):
+        owed = db.session.execute(select(Proposal).options(*loads).where(mayor_answer_owed())).scalars().all()
+        items += [{"proposal": p, "owed_by": office, "is_mayor": True, "due": p.mayor_due_at} for p in owed]
     for item in items:
         due = item["due"]
         item["overdue"] = bool(due and is_overdue(due, now))
@@ -33,7 +46,10 @@ def inbox_for(user, now=None):
 
 
 def overdue_by_division(now):
-    """For the admin: every division with its open reviews and how many are overdue."""
+    """For the admin: every division with the answers it owes and how many are overdue.
+
+    The Mayor's office's row counts the Mayor's answers still owed, on the Mayor's deadline."""
+    from app.services.proposals import mayor_office
     from app.services.rules import seoul
 
     today_start = now.astimezone(seoul()).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -43,4 +59,17 @@ def overdue_by_division(now):
         .outerjoin(Proposal, (Proposal.division_id == Division.id) & (Proposal.status == ProposalStatus.IN_REVIEW.value))
         .group_by(Division.id).order_by(Division.name_ko)
     ).all()
-    return [{"division": d, "in_review": n, "overdue": int(late)} for d, n, late in rows]
+    overview = [{"division": d, "in_review": n, "overdue": int(late), "mayor_owed": 0} for d, n, late in rows]
+    office = mayor_office()
+    if office is not None:
+        owed, late = db.session.execute(
+            select(func.count(Proposal.id),
+                   func.coalesce(func.sum(case((Proposal.mayor_due_at < today_start, 1), else_=0)), 0))
+            .where(mayor_answer_owed())
+        ).one()
+        for row in overview:
+            if row["division"].id == office.id:
+                row["in_review"] += owed
+                row["overdue"] += int(late)
+                row["mayor_owed"] = owed
+    return overview

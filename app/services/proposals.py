@@ -14,6 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.extensions import db
 from app.models import (
     Division,
+    PolicyConference,
     Proposal,
     ProposalAnswer,
     ProposalEvent,
@@ -62,8 +63,10 @@ def _event(proposal, kind, *, actor_kind, division=None, note=None, from_status=
     return event
 
 
-def _tell_followers(proposal, event, *, except_user=None):
-    """The author and followers hear of every transition, in-app and by email."""
+def _tell_followers(proposal, event, *, except_user=None, event_name=None):
+    """The author and followers hear of every transition, in-app and by email.
+
+    The one who made the move is not told of it (the author withdrawing, the admin hiding)."""
     user_ids = set(db.session.execute(
         select(ProposalFollow.user_id).where(ProposalFollow.proposal_id == proposal.id)).scalars())
     if proposal.author_id:
@@ -75,7 +78,7 @@ def _tell_followers(proposal, event, *, except_user=None):
     from app.models import User
 
     users = db.session.execute(select(User).where(User.id.in_(user_ids))).scalars().all()
-    notify(f"proposal.{event.to_status or event.kind}", proposal, [Recipient(user=u) for u in users],
+    notify(event_name or f"proposal.{event.to_status or event.kind}", proposal, [Recipient(user=u) for u in users],
            channels=("inapp", "email"), occurrence=str(event.id), now=event.created_at)
 
 
@@ -300,6 +303,28 @@ def transfer_proposal(actor, proposal, division, reason, now=None):
 
 # --- conference, vote, result --------------------------------------------------------------------
 
+def create_conference(actor, *, title, held_on, agenda="", minutes=""):
+    """A new policy conference (정책토론회); proposals are then presented there."""
+    _admin_only(actor)
+    conference = PolicyConference(title=title, held_on=held_on, agenda=agenda or "", minutes=minutes or "")
+    db.session.add(conference)
+    return conference
+
+
+def update_conference(actor, conference, *, title, held_on, agenda, minutes):
+    """The admin completes a conference after it was held: its agenda, date and minutes.
+
+    Not a transition: the proposals presented there keep their status; the public page shows the
+    new text at once (as Markdown, sanitised when rendered)."""
+    _admin_only(actor)
+    if not (title or "").strip():
+        raise ServiceError(_l("Enter a title."))
+    conference.title, conference.held_on = title, held_on
+    conference.agenda, conference.minutes = agenda or "", minutes or ""
+    db.session.flush()
+    return conference
+
+
 def send_to_conference(actor, proposal, conference, now=None):
     now = now or utcnow()
     _admin_only(actor)
@@ -370,8 +395,8 @@ def start_implementation(actor, proposal, now=None):
     now = now or utcnow()
     if not permissions.can_answer(actor, proposal):
         raise ServiceError(_l("Only the division in charge can update this proposal."))
-    return _move(proposal, S.IMPLEMENTING.value, actor_kind="division", division=proposal.division, now=now,
-                 actor=actor)
+    return _move(proposal, S.IMPLEMENTING.value, actor_kind=_acting_as(actor, proposal.division),
+                 division=proposal.division, now=now, actor=actor)
 
 
 def complete_proposal(actor, proposal, result_body, now=None):
@@ -381,8 +406,8 @@ def complete_proposal(actor, proposal, result_body, now=None):
     if not (result_body or "").strip():
         raise ServiceError(_l("Write the result to publish."))
     proposal.result_body, proposal.result_published_at = result_body, now
-    return _move(proposal, S.COMPLETED.value, actor_kind="division", division=proposal.division, now=now,
-                 actor=actor)
+    return _move(proposal, S.COMPLETED.value, actor_kind=_acting_as(actor, proposal.division),
+                 division=proposal.division, now=now, actor=actor)
 
 
 # --- side states ---------------------------------------------------------------------------------
@@ -413,8 +438,13 @@ def unhide_proposal(actor, proposal, now=None):
         raise TransitionError(_l("This proposal is not hidden."))
     restored = proposal.status_before_hidden or S.CLOSED.value
     proposal.status = restored
+    proposal.updated_at = now
     proposal.hidden_at = proposal.hidden_reason = proposal.status_before_hidden = None
-    return _event(proposal, "unhidden", actor_kind="admin", from_status=S.HIDDEN.value, to_status=restored, now=now)
+    event = _event(proposal, "unhidden", actor_kind="admin", from_status=S.HIDDEN.value, to_status=restored,
+                   now=now)
+    # "Visible again", not "now in review": the status it returns to is the one they already knew.
+    _tell_followers(proposal, event, except_user=actor, event_name="proposal.unhidden")
+    return event
 
 
 def close_expired(now=None):
@@ -460,6 +490,13 @@ def is_following(user, proposal):
     if not user or not user.is_authenticated:
         return False
     return db.session.execute(select(ProposalFollow.id).filter_by(proposal_id=proposal.id, user_id=user.id)).first() is not None
+
+
+def _acting_as(actor, division):
+    """Who signs a step on the timeline: staff act as their division; an admin who is not one of
+    its members acts as the platform officer (the timeline must not credit a division that did
+    nothing)."""
+    return "division" if permissions.is_member(actor, division) else "admin"
 
 
 def _admin_only(actor):

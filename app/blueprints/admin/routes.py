@@ -291,9 +291,8 @@ def send_to_conference(proposal_id):
         form = ConferenceForm()
         if not form.validate_on_submit():
             return _proposal_page(proposal, conference_form=form, status=400)
-        conference = PolicyConference(title=form.title.data, held_on=form.held_on.data, agenda=form.agenda.data or "",
-                                      minutes=form.minutes.data or "")
-        db.session.add(conference)
+        conference = service.create_conference(current_user, title=form.title.data, held_on=form.held_on.data,
+                                               agenda=form.agenda.data, minutes=form.minutes.data)
     return _run(proposal, lambda: service.send_to_conference(current_user, proposal, conference),
                 _("The proposal goes to the policy conference."))
 
@@ -321,6 +320,40 @@ def close_vote(proposal_id):
     if not UnverifyResidentForm().validate_on_submit():
         abort(400)
     return _run(proposal, lambda: service.close_vote(current_user, proposal), _("The vote is closed and counted."))
+
+
+# --- policy conferences: filled in after they were held ------------------------------------------
+
+@bp.route("/conferences")
+def conferences():
+    from app.models import PolicyConference
+
+    rows = db.session.execute(select(PolicyConference).order_by(PolicyConference.held_on.desc(),
+                                                                PolicyConference.id.desc())).scalars().all()
+    return render_template("admin/conferences.html", conferences=rows)
+
+
+@bp.route("/conferences/<id:conference_id>", methods=["GET", "POST"])
+def conference(conference_id):
+    from app.models import PolicyConference, Proposal
+    from app.services import proposals as service
+
+    item = db.session.get(PolicyConference, conference_id) or abort(404)
+    form = ConferenceForm(obj=item)
+    if form.validate_on_submit():
+        try:
+            service.update_conference(current_user, item, title=form.title.data, held_on=form.held_on.data,
+                                      agenda=form.agenda.data, minutes=form.minutes.data)
+        except ServiceError as err:
+            db.session.rollback()
+            form.title.errors.append(err.message)
+        else:
+            db.session.commit()
+            flash(_("The conference has been saved. Its proposals' pages show it now."), "success")
+            return redirect(url_for("admin.conference", conference_id=item.id))
+    presented = db.session.execute(select(Proposal).filter_by(conference_id=item.id).order_by(Proposal.id)).scalars().all()
+    return render_template("admin/conference.html", form=form, conference=item, proposals=presented), \
+        400 if form.errors else 200
 
 
 # --- reported comments ---------------------------------------------------------------------------
