@@ -35,11 +35,12 @@ run: $(STAMP) i18n-compile seed
 worker: $(STAMP)
 	$(BIN)/flask worker
 
-## test: install what the tests need, then ruff, the translation gate and pytest.
+## test: install what the tests need, then ruff, the translation gate, the KRDS tree and pytest.
 test: $(DEV_STAMP)
 	bash scripts/ensure_test_system.sh
 	$(BIN)/ruff check .
 	$(BIN)/flask i18n check
+	$(BIN)/python scripts/vendor_krds.py --check
 	$(BIN)/flask i18n compile
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
