@@ -66,21 +66,29 @@ def clean_filter(value):
     return clean_text(value).strip() if isinstance(value, str) else value
 
 
+def _undecodable(pairs):
+    """{name: value with the undecodable bytes left out} for the pairs that are not valid UTF-8."""
+    bad = {}
+    for pair in pairs:
+        key, _, value = pair.partition(b"=")
+        raw = unquote_to_bytes(value.replace(b"+", b" "))
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            bad[unquote_to_bytes(key).decode("utf-8", "replace")] = raw.decode("utf-8", "ignore")
+    return bad
+
+
 def _find_invalid_utf8():
-    """Werkzeug leaves undecodable %-escapes as literal text; note which form fields had them."""
+    """Werkzeug leaves undecodable %-escapes as literal text; note which arguments and form fields
+    had them (a search for "%FF" typed by a visitor arrives as %25FF, so the raw bytes decide)."""
+    g.invalid_utf8_args = _undecodable(request.query_string.split(b"&")) if request.query_string else {}
     if request.method != "POST" or request.mimetype != "application/x-www-form-urlencoded":
         return
     if (request.content_length or 0) > 1_000_000:
         return
-    bad = set()
     # Cached, so Werkzeug parses request.form from the same bytes afterwards.
-    for pair in request.get_data(cache=True).split(b"&"):
-        key, _, value = pair.partition(b"=")
-        try:
-            unquote_to_bytes(value.replace(b"+", b" ")).decode("utf-8")
-        except UnicodeDecodeError:
-            bad.add(unquote_to_bytes(key).decode("utf-8", "replace"))
-    g.invalid_utf8_fields = bad
+    g.invalid_utf8_fields = set(_undecodable(request.get_data(cache=True).split(b"&")))
 
 
 def init_app(app):

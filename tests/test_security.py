@@ -19,21 +19,60 @@ def test_next_keeps_a_same_origin_path_exactly():
     assert is_safe_next("/proposals/7?tab=opinions")
 
 
-@pytest.mark.parametrize("target", ["//evil.example", "/\\evil.example", "https:evil.example",
-                                    "javascript:alert(1)", "\t//evil.example"])
-def test_login_never_redirects_off_site(client, make_user, forms, target):
-    user = make_user()
-    response = forms.submit("/auth/login", {"email": user.email, "password": "correct horse 42"},
-                            action="/auth/login?next=" + target)
+# The targets the issue lists; the tab is a real U+0009, which browsers strip before resolving.
+REFUSED_NEXT = ["//evil.example", "/\\evil.example", "https:evil.example", "javascript:alert(1)",
+                "\t//evil.example"]
+KEPT_NEXT = "/proposals/7?tab=opinions"
+
+
+def sign_in_with_next(forms, user, target):
+    """Sign in the way a browser would after following /auth/login?next=<target>: the target is
+    sent as a real query argument (query_string, so Werkzeug's URL parsing cannot strip a tab)
+    and, for good measure, as a posted field too."""
+    response = forms.submit("/auth/login", {"email": user.email, "password": "correct horse 42", "next": target},
+                            query_string={"next": target})
+    assert response.request.args["next"] == target  # what the route saw, byte for byte
+    return response
+
+
+@pytest.mark.parametrize("target", REFUSED_NEXT)
+def test_login_never_redirects_off_site(make_user, forms, target):
+    response = sign_in_with_next(forms, make_user(), target)
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
 
 
-def test_login_keeps_a_same_origin_next_with_its_query(client, make_user, forms):
-    user = make_user()
-    response = forms.submit("/auth/login", {"email": user.email, "password": "correct horse 42"},
-                            action="/auth/login?next=%2Fproposals%2F7%3Ftab%3Dopinions")
-    assert response.headers["Location"] == "/proposals/7?tab=opinions"
+def test_login_keeps_a_same_origin_next_with_its_query_exactly(make_user, forms):
+    response = sign_in_with_next(forms, make_user(), KEPT_NEXT)
+    assert response.status_code == 302
+    assert response.headers["Location"] == KEPT_NEXT
+
+
+@pytest.mark.parametrize("target", REFUSED_NEXT)
+def test_an_already_signed_in_visitor_sent_to_login_is_never_redirected_off_site(make_user, login_as, client, target):
+    login_as(make_user())
+    response = client.get("/auth/login", query_string={"next": target})
+    assert response.request.args["next"] == target
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    kept = client.get("/auth/login", query_string={"next": KEPT_NEXT})
+    assert kept.headers["Location"] == KEPT_NEXT
+
+
+@pytest.mark.parametrize("target", REFUSED_NEXT)
+def test_registration_never_redirects_off_site(forms, target):
+    data = {"email": "next@example.com", "password": "sunflower 2026", "password2": "sunflower 2026",
+            "display_name": "박지우", "locale": "ko", "consent": "y", "next": target}
+    response = forms.submit("/auth/register", data, query_string={"next": target})
+    assert response.request.args["next"] == target
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("target", REFUSED_NEXT)
+def test_the_language_switcher_never_redirects_off_site(client, target):
+    response = client.get("/lang/en", query_string={"next": target})
+    assert response.request.args["next"] == target
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert client.get("/lang/ko", query_string={"next": KEPT_NEXT}).headers["Location"] == KEPT_NEXT
 
 
 @pytest.mark.parametrize("source", [
@@ -92,3 +131,48 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
 
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app(NoSecret)
+
+
+SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy",
+                    "Permissions-Policy")
+
+
+def assert_security_headers(response):
+    from app.security import CSP
+
+    for name in SECURITY_HEADERS:
+        assert len(response.headers.getlist(name)) == 1, name
+    csp = response.headers["Content-Security-Policy"]
+    assert csp == CSP
+    assert "frame-ancestors 'none'" in csp
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.parametrize("path", ["/", "/proposals/", "/proposals/{id}"])
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_pages_answered_by_the_page_cache_send_the_same_security_headers(app, client, make_proposal, path, lang):
+    """A crowd is answered from Redis, by the WSGI middleware (no cookie at all) or by Flask's
+    before-request hook (a session cookie without a user); both must send Flask's headers."""
+    url = path.format(id=make_proposal().id)
+    headers = {"Accept-Language": lang}
+    first = app.test_client().get(url, headers=headers)
+    assert first.headers["X-Page-Cache"] == "miss"
+    assert_security_headers(first)
+
+    middleware_hit = app.test_client().get(url, headers=headers)
+    assert middleware_hit.headers["X-Page-Cache"] == "hit"
+    assert middleware_hit.get_data() == first.get_data()
+    assert_security_headers(middleware_hit)
+
+    with_session = app.test_client()
+    with_session.get("/auth/login", headers=headers)  # the CSRF token puts a session cookie in the jar
+    assert with_session.get_cookie("session") is not None
+    flask_hit = with_session.get(url, headers=headers)
+    assert flask_hit.headers["X-Page-Cache"] == "hit"
+    assert_security_headers(flask_hit)
+
+    for name in SECURITY_HEADERS:
+        assert middleware_hit.headers[name] == flask_hit.headers[name] == first.headers[name], name

@@ -3,14 +3,17 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from flask import g
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import joinedload, selectinload
 
 from app import page_cache
 from app.extensions import db
+from app.forms_common import has_bad_characters
 from app.labels import PROPOSAL_SORTS, PUBLIC_STATUSES
 from app.models import Category, Comment, Dong, Proposal, ProposalAnswer, ProposalEvent, ProposalStatus
+from app.text import clean_text
 
 MAX_PAGE = 10**9
 _DIGITS = re.compile(r"[0-9]{1,30}")
@@ -52,8 +55,15 @@ class ListQuery:
 def parse_list_query(args):
     """Turn request arguments into a ListQuery; unknown values are ignored with a note."""
     q = ListQuery()
+    undecodable = g.get("invalid_utf8_args", {})  # arguments whose bytes were not UTF-8 (app/forms_common)
+
+    def unusable(name, value):
+        return has_bad_characters(value) or name in undecodable
+
+    # A value with NUL or undecodable bytes names nothing, and PostgreSQL refuses NUL in a query.
     if slug := args.get("category", "").strip():
-        q.category = db.session.execute(select(Category).filter_by(slug=slug)).scalar_one_or_none()
+        q.category = None if unusable("category", slug) else (
+            db.session.execute(select(Category).filter_by(slug=slug)).scalar_one_or_none())
         if q.category is None:
             q.problems.append(_l("The category you asked for does not exist, so all categories are shown."))
     if status := args.get("status", "").strip():
@@ -62,10 +72,15 @@ def parse_list_query(args):
         else:
             q.problems.append(_l("The status you asked for does not exist, so all statuses are shown."))
     if code := args.get("dong", "").strip():
-        q.dong = db.session.execute(select(Dong).filter_by(code=code)).scalar_one_or_none()
+        q.dong = None if unusable("dong", code) else (
+            db.session.execute(select(Dong).filter_by(code=code)).scalar_one_or_none())
         if q.dong is None:
             q.problems.append(_l("The neighbourhood you asked for does not exist, so all neighbourhoods are shown."))
-    q.text = " ".join(args.get("q", "").split())[:100]
+    text = args.get("q", "")
+    if unusable("q", text):
+        q.problems.append(_l("The search text contained characters that cannot be used; it was searched without them."))
+        text = clean_text(undecodable.get("q", text)).replace("\ufffd", "")
+    q.text = " ".join(text.split())[:100]
     sort = args.get("sort", "newest")
     if sort in PROPOSAL_SORTS:
         q.sort = sort

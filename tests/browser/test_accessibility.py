@@ -3,7 +3,8 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-PAGES = ["/", "/proposals/", "/proposals/?status=adopted&sort=supported", "/auth/register", "/auth/login", "/about"]
+PAGES = ["/", "/proposals/", "/proposals/?status=adopted&sort=supported", "/auth/register", "/auth/login", "/about",
+         "/privacy"]
 
 
 @pytest.fixture(scope="module")

@@ -46,6 +46,7 @@ class RegisterForm(FlaskForm):
         _l("Password again"),
         validators=[
             DataRequired(message=_l("Enter the password again.")),
+            CleanText(),
             EqualTo("password", message=_l("The two passwords do not match.")),
         ],
     )
@@ -87,6 +88,6 @@ class ResetPasswordForm(FlaskForm):
     password = password_field(_l("New password"))
     password2 = PasswordField(
         _l("New password again"),
-        validators=[DataRequired(message=_l("Enter the password again.")),
+        validators=[DataRequired(message=_l("Enter the password again.")), CleanText(),
                     EqualTo("password", message=_l("The two passwords do not match."))],
     )
