@@ -130,3 +130,12 @@ def test_cli_adds_staff_to_a_division(app, make_user, db):
     assert result.exit_code == 0, result.output
     db.session.refresh(officer)
     assert officer.is_staff and officer.memberships[0].division.name_ko == "복지정책과"
+
+
+def test_admin_search_with_a_nul_or_control_character_finds_without_a_500(client, make_user, login_as):
+    admin = make_user("officer@example.com", role="admin")
+    make_user("nul-search@example.com", display_name="박서연")
+    login_as(admin)
+    response = client.get("/admin/users?q=nul-%00search%07")
+    assert response.status_code == 200
+    assert "nul-search@example.com" in response.get_data(as_text=True)

@@ -17,7 +17,7 @@ from app.blueprints.admin.forms import (
     VoteOpenForm,
 )
 from app.extensions import db
-from app.forms_common import parse_id
+from app.forms_common import clean_filter, parse_id
 from app.models import Division, Dong, User
 from app.services import ServiceError, accounts, divisions, outbox_admin
 
@@ -29,7 +29,7 @@ def _dong_choices():
 
 @bp.route("/users")
 def users():
-    term = (request.args.get("q") or "").strip()[:100]
+    term = clean_filter(request.args.get("q") or "")[:100]  # no NUL or controls reach the database
     query = select(User).order_by(User.created_at.desc()).limit(50)
     if term:
         escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
