@@ -656,3 +656,22 @@ def test_the_translation_gate_tells_the_button_word_from_the_same_word_without_c
             write_po(fh, catalog(locale, heading, button))
     extract(translations / "messages.pot")
     assert check_catalogs(tmp_path, extract) == ["ko: untranslated 'button|Support'"]
+
+
+def test_only_the_author_is_told_why_their_proposal_was_hidden(app, db, proposal, admin, residents):
+    """The moderator's reason may name what got it hidden (personal data, abuse): it goes to the
+    author, who can fix it; followers hear only that it was hidden."""
+    from app.models import Notification
+    from app.notifications.messages import render
+
+    follower = residents(1)[0]
+    service.follow(follower, proposal)
+    service.hide_proposal(admin, proposal, "전화번호가 공개되어 있습니다.")
+    db.session.commit()
+    emails = db.session.execute(select(Notification).filter_by(
+        event="proposal.hidden", channel="email", object_id=proposal.id)).scalars().all()
+    by_user = {n.recipient_user_id: render(n, proposal) for n in emails}
+    to_author, to_follower = by_user[proposal.author_id], by_user[follower.id]
+    assert "전화번호가 공개되어 있습니다." in to_author.text and "전화번호가 공개되어 있습니다." in to_author.html
+    assert "전화번호가 공개되어 있습니다." not in to_follower.text + to_follower.html
+    assert "관리자가 이 제안을 숨겼습니다" in to_follower.text or "숨겼" in to_follower.text
