@@ -96,7 +96,7 @@ def test_a_verified_resident_previews_then_registers_a_proposal_with_attachments
     files = {"attachments": [(io.BytesIO(PNG), "../../사진 1.png"), (io.BytesIO(PNG), "사진:1.png")]}
     preview = forms.submit("/proposals/new", {**data, "action": "preview", **files}, content_type="multipart/form-data")
     html = preview.get_data(as_text=True)
-    assert preview.status_code == 200 and "Register the proposal" in html or "제안 등록" in html
+    assert preview.status_code == 200 and "제안 등록하기" in html  # the resident reads Korean
     assert db.session.execute(select(func.count(Proposal.id)).where(Proposal.source.is_(None))).scalar_one() == 0
     done = forms.submit("/proposals/new", {**data, "action": "submit"})
     assert done.status_code == 302
@@ -464,16 +464,67 @@ def test_a_reported_comment_is_hidden_with_a_reason_its_author_sees(db, proposal
 
 # --- visibility ----------------------------------------------------------------------------------
 
-def test_a_hidden_proposal_disappears_from_every_public_surface(db, proposal, make_user, client, login_as):
-    title = proposal.title
+PUBLIC_SURFACES = {
+    "list": "/proposals/", "search": "/proposals/?q=급식소", "home": "/", "feed": "/proposals.atom",
+    "csv": "/proposals.csv", "json": "/proposals.json",
+}
+
+
+def _surface_text(client, url):
+    """What a reader of this surface sees; JSON is decoded (it escapes Korean as \\uXXXX)."""
+    response = client.get(url)
+    assert response.status_code == 200, url
+    if url.endswith(".json"):
+        return "\n".join(p["title"] for p in response.get_json()["proposals"])
+    return response.get_data(as_text=True)
+
+
+def _home_widgets(html):
+    """The home page's two proposal widgets (latest, most supported), each as its own HTML."""
+    latest = html[html.index('id="latest-title"'):html.index('id="top-title"')]
+    top = html[html.index('id="top-title"'):html.index('id="dong-title"')]
+    return latest, top
+
+
+def test_a_hidden_proposal_disappears_from_every_public_surface(db, proposal, make_user, residents, client, login_as,
+                                                              forms):
+    from app.services import attachments
+
+    attachment = attachments.store(proposal, [("현장 사진.png", PNG, "image/png")])[0]
+    db.session.add(attachment)
+    db.session.commit()
+    title, body_part = proposal.title, "급식소를 늘려"
+    download = f"/proposals/{proposal.id}/attachments/{attachment.id}"
+    # Before: the proposal is on every surface (so "absent afterwards" means something).
+    for surface, url in PUBLIC_SURFACES.items():
+        assert title in _surface_text(client, url), surface
+    home = client.get("/").get_data(as_text=True)
+    assert all(title in widget for widget in _home_widgets(home))
+    assert client.get(download).data == PNG
+    assert body_part in client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+
     service.hide_proposal(make_user("admin@example.com", role="admin"), proposal, "개인정보 노출")
     db.session.commit()
-    for url in ["/", "/proposals/", "/proposals/?q=급식소", "/proposals.csv", "/proposals.json", "/proposals.atom"]:
-        assert title not in client.get(url).get_data(as_text=True), url
+
+    for surface, url in PUBLIC_SURFACES.items():
+        assert title not in _surface_text(client, url), surface
+    home = client.get("/").get_data(as_text=True)
+    assert not any(title in widget for widget in _home_widgets(home))
+    assert client.get(download).status_code == 404
     assert client.get(f"/proposals/{proposal.id}").status_code == 404
+    # Another signed-in resident gets the same 404.
+    login_as(residents(1)[0])
+    other = client.get(f"/proposals/{proposal.id}")
+    assert other.status_code == 404 and body_part not in other.get_data(as_text=True)
+    assert client.get(download).status_code == 404
+    forms.submit("/", {}, action="/auth/logout")
+    # Its author sees the placeholder with the moderator's reason, never the body or the file.
     login_as(proposal.author)
-    page = client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
-    assert "개인정보 노출" in page and "급식소를 늘려" not in page  # the reason, never the body
+    own = client.get(f"/proposals/{proposal.id}")
+    page = own.get_data(as_text=True)
+    assert own.status_code == 200 and "숨겨진 제안입니다" in page
+    assert "개인정보 노출" in page and body_part not in page
+    assert client.get(download).status_code == 404
     assert db.session.get(Proposal, proposal.id) is not None  # kept for audit
 
 
@@ -502,15 +553,42 @@ def test_the_inbox_lists_my_divisions_proposals_overdue_first(db, residents, wel
     assert 'class="is-overdue"' in html
 
 
-def test_my_activity_lists_what_i_did(db, proposal, residents, client, login_as):
+def _section(html, heading_id):
+    """The HTML of one <section aria-labelledby=…> of a page."""
+    start = html.index(f'aria-labelledby="{heading_id}"')
+    return html[start:html.index("</section>", start)]
+
+
+def test_my_activity_lists_my_proposals_sympathies_votes_comments_and_follows(db, proposal, residents, welfare,
+                                                                              client, login_as):
     me = residents(1)[0]
     service.support_proposal(me, proposal)
     comments.add_comment(me, proposal, "저도 공감합니다.")
+    service.create_proposal(me, title="내가 낸 자전거 보관소 제안", body="역 앞에 자전거 보관소를 더 만들어 주세요.",
+                            category=welfare)
+    voted = service.create_proposal(residents(1)[0], title="주민 투표 중인 산책로 제안", body="도림천 산책로에 쉼터를 만들어 주세요.",
+                                    category=welfare)
+    voted.status = "voting"
+    voted.vote_opens_at, voted.vote_closes_at = datetime.now(UTC) - timedelta(hours=1), datetime.now(UTC) + timedelta(days=7)
+    db.session.flush()
+    service.cast_vote(me, voted, "no")
+    db.session.commit()
     service.follow(me, proposal)
+    service.follow(residents(1)[0], voted)  # someone else's follow is not mine
     db.session.commit()
     login_as(me)
     html = client.get("/account/activity").get_data(as_text=True)
-    assert html.count("어르신 무료 급식소 확대") >= 3 and "저도 공감합니다." in html
+    assert "내가 낸 자전거 보관소 제안" in _section(html, "a-proposals")
+    assert "어르신 무료 급식소 확대" not in _section(html, "a-proposals")  # someone else's
+    assert "어르신 무료 급식소 확대" in _section(html, "a-support")
+    votes = _section(html, "a-votes")
+    assert "주민 투표 중인 산책로 제안" in votes and "— 아니요" in votes
+    assert "어르신 무료 급식소 확대" not in votes
+    assert "저도 공감합니다." in _section(html, "a-comments")
+    follows = _section(html, "a-follows")
+    # Authors follow their own proposal automatically.
+    assert "내가 낸 자전거 보관소 제안" in follows and "어르신 무료 급식소 확대" in follows
+    assert "주민 투표 중인 산책로 제안" not in follows
 
 
 def test_a_new_proposal_alerts_its_division_the_moment_it_arrives(db, residents, welfare, staff, smtp, run_jobs):
