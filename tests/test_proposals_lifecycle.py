@@ -96,7 +96,7 @@ def test_a_verified_resident_previews_then_registers_a_proposal_with_attachments
     files = {"attachments": [(io.BytesIO(PNG), "../../사진 1.png"), (io.BytesIO(PNG), "사진:1.png")]}
     preview = forms.submit("/proposals/new", {**data, "action": "preview", **files}, content_type="multipart/form-data")
     html = preview.get_data(as_text=True)
-    assert preview.status_code == 200 and "Register the proposal" in html or "제안 등록" in html
+    assert preview.status_code == 200 and "제안 등록하기" in html  # the resident reads Korean
     assert db.session.execute(select(func.count(Proposal.id)).where(Proposal.source.is_(None))).scalar_one() == 0
     done = forms.submit("/proposals/new", {**data, "action": "submit"})
     assert done.status_code == 302
@@ -265,6 +265,219 @@ def test_the_business_day_option_skips_weekends_and_korean_holidays(app, db):
     # From Sat 2025-03-01: Mon 3 March is the alternative Independence Movement Day holiday.
     due = answer_due_at(datetime(2025, 3, 1, 0, 30, tzinfo=SEOUL), rules)
     assert due.date() == date(2025, 3, 24)  # 4–7, 10–14, 17–21 and 24 March: 15 business days
+
+
+def test_the_kst_deadline_example_holds_through_the_database(db, residents, welfare):
+    """Reached 2025-03-01 00:30 KST by the 5th sympathy: due 2025-03-16 23:59:59 KST (14:59:59 UTC), read back
+    from the database; not overdue at 23:59 that day, overdue at 00:00 on the 17th, in Python and in SQL."""
+    from sqlalchemy import text
+
+    from app.services.inbox_staff import overdue_by_division
+
+    created_at = datetime(2025, 2, 27, 9, 0, tzinfo=SEOUL)
+    proposal = service.create_proposal(residents(1)[0], title="신림역 횡단보도 신호 연장", body="신림역 앞 횡단보도 신호가 너무 짧습니다.",
+                                       category=welfare, now=created_at)
+    db.session.commit()
+    people = residents(5)
+    support_n(db, proposal, people[:4], now=created_at + timedelta(hours=1))
+    assert proposal.answer_due_at is None
+    support_n(db, proposal, people[4:], now=datetime(2025, 3, 1, 0, 30, tzinfo=SEOUL))
+    proposal_id, division_id = proposal.id, welfare.default_division_id
+    db.session.expunge_all()  # nothing from memory: what the database stored
+
+    due, started = db.session.execute(select(Proposal.answer_due_at, Proposal.review_started_at)
+                                      .where(Proposal.id == proposal_id)).one()
+    assert due.tzinfo is not None and due.utcoffset() == timedelta(0)
+    assert due == datetime(2025, 3, 16, 14, 59, 59, tzinfo=UTC)
+    assert due.astimezone(SEOUL) == datetime(2025, 3, 16, 23, 59, 59, tzinfo=SEOUL)
+    assert started == datetime(2025, 2, 28, 15, 30, tzinfo=UTC)
+    raw = db.session.execute(text("SELECT answer_due_at FROM proposals WHERE id = :id"), {"id": proposal_id}).scalar_one()
+    if db.engine.dialect.name == "postgresql":
+        assert raw == datetime(2025, 3, 16, 14, 59, 59, tzinfo=UTC)  # timestamptz: an instant
+    else:
+        assert str(raw).startswith("2025-03-16 14:59:59")  # SQLite: UTC, written without an offset
+
+    def sql_overdue(now):
+        row = next(r for r in overdue_by_division(now) if r["division"].id == division_id)
+        assert row["in_review"] == 1
+        return row["overdue"]
+
+    last_minute, next_day = datetime(2025, 3, 16, 23, 59, tzinfo=SEOUL), datetime(2025, 3, 17, 0, 0, tzinfo=SEOUL)
+    assert not is_overdue(due, last_minute) and sql_overdue(last_minute) == 0
+    assert is_overdue(due, next_day) and sql_overdue(next_day) == 1
+
+
+def _in_review_until(proposal, due_day, started_days_before=15):
+    """Put a proposal under review with its answer due at the end of `due_day` (Seoul)."""
+    due = datetime.combine(due_day, datetime.max.time().replace(microsecond=0), tzinfo=SEOUL)
+    proposal.status, proposal.answer_due_at = "in_review", due
+    proposal.review_started_at = due - timedelta(days=started_days_before)
+    return proposal
+
+
+def _propose(residents, category, title):
+    return service.create_proposal(residents(1)[0], title=title, body=f"{title}: 본문을 충분히 길게 씁니다.", category=category)
+
+
+def _overview_rows(html):
+    """{division: (under review, overdue, row marked overdue)} from the admin's table on /staff/."""
+    section = html[html.index('id="overview-title"'):html.index('id="list-title"')]
+    rows = re.findall(r'<tr( class="is-overdue")?><th scope="row">([^<]+)</th><td>(\d+)</td><td>(\d+)</td></tr>',
+                      section)
+    return {name: (int(n), int(late), bool(marked)) for marked, name, n, late in rows}
+
+
+def test_the_admins_inbox_counts_the_overdue_reviews_of_each_division(db, residents, welfare, make_user, client,
+                                                                      login_as):
+    jobs = db.session.execute(select(Category).filter_by(slug="jobs")).scalar_one()  # 일자리벤처과
+    today = datetime.now(SEOUL).date()
+    _in_review_until(_propose(residents, welfare, "복지 제안 열흘 지남"), today - timedelta(days=10))
+    _in_review_until(_propose(residents, welfare, "복지 제안 어제 기한"), today - timedelta(days=1))
+    _in_review_until(_propose(residents, welfare, "복지 제안 오늘 기한"), today)
+    _in_review_until(_propose(residents, jobs, "일자리 제안 사흘 지남"), today - timedelta(days=3))
+    _in_review_until(_propose(residents, jobs, "일자리 제안 다음 주 기한"), today + timedelta(days=7))
+    answered = _in_review_until(_propose(residents, jobs, "일자리 제안 답변 완료"), today - timedelta(days=20))
+    answered.status = "answered"  # answered late, but no longer owed: not counted
+    _propose(residents, welfare, "아직 공감을 받는 제안")  # open: no clock yet
+    db.session.commit()
+    login_as(make_user("admin@example.com", role="admin", locale="ko"))
+    rows = _overview_rows(client.get("/staff/").get_data(as_text=True))
+    assert rows["복지정책과"] == (3, 2, True)
+    assert rows["일자리벤처과"] == (2, 1, True)
+    assert rows["교통행정과"] == (0, 0, False)
+    assert sum(late for _, late, _ in rows.values()) == 3
+
+
+def test_division_staff_see_their_inbox_without_the_all_divisions_overview(db, residents, welfare, staff, client,
+                                                                           login_as):
+    _in_review_until(_propose(residents, welfare, "복지 제안 열흘 지남"), datetime.now(SEOUL).date() - timedelta(days=10))
+    db.session.commit()
+    login_as(staff)
+    html = client.get("/staff/").get_data(as_text=True)
+    assert "복지 제안 열흘 지남" in html and 'id="overview-title"' not in html
+
+
+def _inbox_rows(html):
+    """[(title, marked overdue, days-left cell as text)] of the inbox table, in page order."""
+    table = html[html.index('<table class="tbl col data inbox">'):]
+    table = table[:table.index("</table>")]
+    rows = []
+    for marked, row in re.findall(r'<tr( class="is-overdue")?>\s*<th scope="row">(.*?)</tr>', table, re.S):
+        title = re.search(r'<a href="[^"]+">([^<]+)</a>', row).group(1)
+        last_cell = re.findall(r"<td>(.*?)</td>", row, re.S)[-1]
+        rows.append((title, bool(marked), " ".join(re.sub(r"<[^>]+>", "", last_cell).split())))
+    return rows
+
+
+@pytest.mark.parametrize("locale, late10, late1, today, tomorrow, in5", [
+    ("en", "Overdue (10 days late)", "Overdue (1 day late)", "0 days", "1 day", "5 days"),
+    ("ko", "기한 초과 (10일 지남)", "기한 초과 (1일 지남)", "0일", "1일", "5일"),
+])
+def test_the_inbox_shows_the_days_left_with_overdue_ones_first_and_marked(db, residents, welfare, staff, client,
+                                                                          login_as, locale, late10, late1, today,
+                                                                          tomorrow, in5):
+    day = datetime.now(SEOUL).date()
+    # Created in an order unlike the expected one, so the order on the page is the inbox's own.
+    for title, due_day in [("닷새 남은 제안입니다", day + timedelta(days=5)), ("하루 지난 제안입니다", day - timedelta(days=1)),
+                           ("오늘 기한인 제안입니다", day), ("열흘 지난 제안입니다", day - timedelta(days=10)),
+                           ("내일 기한인 제안입니다", day + timedelta(days=1))]:
+        _in_review_until(_propose(residents, welfare, title), due_day)
+    _propose(residents, welfare, "공감을 받는 중인 제안")
+    staff.locale = locale
+    db.session.commit()
+    login_as(staff)
+    rows = _inbox_rows(client.get("/staff/").get_data(as_text=True))
+    assert rows == [
+        ("열흘 지난 제안입니다", True, late10),
+        ("하루 지난 제안입니다", True, late1),
+        ("오늘 기한인 제안입니다", False, today),
+        ("내일 기한인 제안입니다", False, tomorrow),
+        ("닷새 남은 제안입니다", False, in5),
+        ("공감을 받는 중인 제안", False, "—"),
+    ]
+
+
+# --- rule changes apply from then on ---------------------------------------------------------------
+
+def _rules(admin, **changes):
+    from app.services.rules import update_rules
+
+    values = {"review_threshold": 5, "mayor_threshold": 100, "answer_days": 15, "use_business_days": False,
+              "open_days": 30, **changes}
+    update_rules(admin, **values)
+
+
+@pytest.mark.parametrize("changes", [{"answer_days": 3}, {"answer_days": 60}, {"use_business_days": True}],
+                         ids=["shorter", "longer", "business-days"])
+def test_changing_the_answer_clock_leaves_a_proposal_in_review_due_when_it_was(db, proposal, residents, make_user,
+                                                                               welfare, changes, staff):
+    from app.services.deadlines import send_deadline_reminders
+
+    reached = datetime(2025, 3, 1, 0, 30, tzinfo=SEOUL)
+    support_n(db, proposal, residents(5), now=reached)
+    due = proposal.answer_due_at
+    assert due == datetime(2025, 3, 16, 23, 59, 59, tzinfo=SEOUL)
+    _rules(make_user("admin@example.com", role="admin"), **changes)
+    db.session.commit()
+    support_n(db, proposal, residents(1), now=reached + timedelta(days=1))  # more support, same review
+    send_deadline_reminders(now=reached + timedelta(days=2))
+    db.session.expire_all()
+    assert proposal.status == "in_review" and proposal.answer_due_at == due
+    # A proposal reaching review from now on runs on the new clock.
+    later = service.create_proposal(residents(1)[0], title="새 규칙으로 검토될 제안", body="새 규칙이 적용되는지 보는 제안입니다.",
+                                    category=welfare, now=reached)
+    db.session.commit()
+    support_n(db, later, residents(5), now=reached)
+    assert later.answer_due_at == answer_due_at(reached, current_rules()) != due
+
+
+def test_changing_the_open_period_never_reopens_a_closed_proposal(db, proposal, residents, make_user, forms,
+                                                                  login_as):
+    closed_at = proposal.created_at + timedelta(days=30)
+    assert service.close_expired(now=closed_at) == 1
+    db.session.commit()
+    admin = make_user("admin@example.com", role="admin", locale="en")
+    login_as(admin)
+    response = forms.submit("/admin/rules", {"review_threshold": "1", "mayor_threshold": "100", "answer_days": "15",
+                                             "open_days": "365"})
+    assert response.status_code == 302
+    assert current_rules().open_days == 365 and current_rules().review_threshold == 1
+    assert service.close_expired(now=closed_at + timedelta(days=1)) == 0  # nothing left to close, nothing reopened
+    db.session.commit()
+    db.session.refresh(proposal)
+    assert proposal.status == "closed" and proposal.closed_at == closed_at
+    with pytest.raises(ServiceError):  # even one supporter, now enough for review, cannot revive it
+        service.support_proposal(residents(1)[0], proposal)
+    db.session.rollback()
+    assert proposal.status == "closed" and proposal.support_count == 0
+    assert db.session.execute(select(func.count()).select_from(ProposalEvent).where(
+        ProposalEvent.proposal_id == proposal.id, ProposalEvent.to_status == "open")).scalar_one() == 1  # created only
+
+
+def test_lowering_the_mayors_threshold_below_a_count_sends_no_alert_and_changes_nothing(
+    db, proposal, residents, make_user, staff, run_jobs, smtp
+):
+    from app.services.deadlines import send_deadline_reminders
+
+    support_n(db, proposal, residents(7))
+    db.session.refresh(proposal)
+    before = (proposal.status, proposal.answer_due_at, proposal.support_count)
+    notices = db.session.execute(select(func.count(Notification.id))).scalar_one()
+    events = len(proposal.events)
+    _rules(make_user("admin@example.com", role="admin"), mayor_threshold=6)
+    db.session.commit()
+    send_deadline_reminders()
+    service.close_expired()
+    db.session.commit()
+    proposal_id = proposal.id
+    run_jobs()  # anything queued would be delivered now
+    proposal = db.session.get(Proposal, proposal_id)
+    assert (proposal.status, proposal.answer_due_at, proposal.support_count) == before
+    assert proposal.mayor_requested_at is None and proposal.mayor_due_at is None
+    assert alerts(db, "mayor.requested") == 0
+    assert db.session.execute(select(func.count(Notification.id))).scalar_one() == notices
+    assert len(proposal.events) == events
+    assert "mayor@gwanak.example" not in {m["To"] for m in smtp.messages}
 
 
 def test_during_a_special_period_every_new_proposal_goes_straight_to_review(db, residents, welfare, make_user, staff):
@@ -464,16 +677,67 @@ def test_a_reported_comment_is_hidden_with_a_reason_its_author_sees(db, proposal
 
 # --- visibility ----------------------------------------------------------------------------------
 
-def test_a_hidden_proposal_disappears_from_every_public_surface(db, proposal, make_user, client, login_as):
-    title = proposal.title
+PUBLIC_SURFACES = {
+    "list": "/proposals/", "search": "/proposals/?q=급식소", "home": "/", "feed": "/proposals.atom",
+    "csv": "/proposals.csv", "json": "/proposals.json",
+}
+
+
+def _surface_text(client, url):
+    """What a reader of this surface sees; JSON is decoded (it escapes Korean as \\uXXXX)."""
+    response = client.get(url)
+    assert response.status_code == 200, url
+    if url.endswith(".json"):
+        return "\n".join(p["title"] for p in response.get_json()["proposals"])
+    return response.get_data(as_text=True)
+
+
+def _home_widgets(html):
+    """The home page's two proposal widgets (latest, most supported), each as its own HTML."""
+    latest = html[html.index('id="latest-title"'):html.index('id="top-title"')]
+    top = html[html.index('id="top-title"'):html.index('id="dong-title"')]
+    return latest, top
+
+
+def test_a_hidden_proposal_disappears_from_every_public_surface(db, proposal, make_user, residents, client, login_as,
+                                                              forms):
+    from app.services import attachments
+
+    attachment = attachments.store(proposal, [("현장 사진.png", PNG, "image/png")])[0]
+    db.session.add(attachment)
+    db.session.commit()
+    title, body_part = proposal.title, "급식소를 늘려"
+    download = f"/proposals/{proposal.id}/attachments/{attachment.id}"
+    # Before: the proposal is on every surface (so "absent afterwards" means something).
+    for surface, url in PUBLIC_SURFACES.items():
+        assert title in _surface_text(client, url), surface
+    home = client.get("/").get_data(as_text=True)
+    assert all(title in widget for widget in _home_widgets(home))
+    assert client.get(download).data == PNG
+    assert body_part in client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+
     service.hide_proposal(make_user("admin@example.com", role="admin"), proposal, "개인정보 노출")
     db.session.commit()
-    for url in ["/", "/proposals/", "/proposals/?q=급식소", "/proposals.csv", "/proposals.json", "/proposals.atom"]:
-        assert title not in client.get(url).get_data(as_text=True), url
+
+    for surface, url in PUBLIC_SURFACES.items():
+        assert title not in _surface_text(client, url), surface
+    home = client.get("/").get_data(as_text=True)
+    assert not any(title in widget for widget in _home_widgets(home))
+    assert client.get(download).status_code == 404
     assert client.get(f"/proposals/{proposal.id}").status_code == 404
+    # Another signed-in resident gets the same 404.
+    login_as(residents(1)[0])
+    other = client.get(f"/proposals/{proposal.id}")
+    assert other.status_code == 404 and body_part not in other.get_data(as_text=True)
+    assert client.get(download).status_code == 404
+    forms.submit("/", {}, action="/auth/logout")
+    # Its author sees the placeholder with the moderator's reason, never the body or the file.
     login_as(proposal.author)
-    page = client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
-    assert "개인정보 노출" in page and "급식소를 늘려" not in page  # the reason, never the body
+    own = client.get(f"/proposals/{proposal.id}")
+    page = own.get_data(as_text=True)
+    assert own.status_code == 200 and "숨겨진 제안입니다" in page
+    assert "개인정보 노출" in page and body_part not in page
+    assert client.get(download).status_code == 404
     assert db.session.get(Proposal, proposal.id) is not None  # kept for audit
 
 
@@ -502,15 +766,42 @@ def test_the_inbox_lists_my_divisions_proposals_overdue_first(db, residents, wel
     assert 'class="is-overdue"' in html
 
 
-def test_my_activity_lists_what_i_did(db, proposal, residents, client, login_as):
+def _section(html, heading_id):
+    """The HTML of one <section aria-labelledby=…> of a page."""
+    start = html.index(f'aria-labelledby="{heading_id}"')
+    return html[start:html.index("</section>", start)]
+
+
+def test_my_activity_lists_my_proposals_sympathies_votes_comments_and_follows(db, proposal, residents, welfare,
+                                                                              client, login_as):
     me = residents(1)[0]
     service.support_proposal(me, proposal)
     comments.add_comment(me, proposal, "저도 공감합니다.")
+    service.create_proposal(me, title="내가 낸 자전거 보관소 제안", body="역 앞에 자전거 보관소를 더 만들어 주세요.",
+                            category=welfare)
+    voted = service.create_proposal(residents(1)[0], title="주민 투표 중인 산책로 제안", body="도림천 산책로에 쉼터를 만들어 주세요.",
+                                    category=welfare)
+    voted.status = "voting"
+    voted.vote_opens_at, voted.vote_closes_at = datetime.now(UTC) - timedelta(hours=1), datetime.now(UTC) + timedelta(days=7)
+    db.session.flush()
+    service.cast_vote(me, voted, "no")
+    db.session.commit()
     service.follow(me, proposal)
+    service.follow(residents(1)[0], voted)  # someone else's follow is not mine
     db.session.commit()
     login_as(me)
     html = client.get("/account/activity").get_data(as_text=True)
-    assert html.count("어르신 무료 급식소 확대") >= 3 and "저도 공감합니다." in html
+    assert "내가 낸 자전거 보관소 제안" in _section(html, "a-proposals")
+    assert "어르신 무료 급식소 확대" not in _section(html, "a-proposals")  # someone else's
+    assert "어르신 무료 급식소 확대" in _section(html, "a-support")
+    votes = _section(html, "a-votes")
+    assert "주민 투표 중인 산책로 제안" in votes and "— 아니요" in votes
+    assert "어르신 무료 급식소 확대" not in votes
+    assert "저도 공감합니다." in _section(html, "a-comments")
+    follows = _section(html, "a-follows")
+    # Authors follow their own proposal automatically.
+    assert "내가 낸 자전거 보관소 제안" in follows and "어르신 무료 급식소 확대" in follows
+    assert "주민 투표 중인 산책로 제안" not in follows
 
 
 def test_a_new_proposal_alerts_its_division_the_moment_it_arrives(db, residents, welfare, staff, smtp, run_jobs):

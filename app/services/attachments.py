@@ -11,6 +11,10 @@ from app.models import ProposalAttachment
 from app.services import ServiceError
 
 ALLOWED = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
+# The name a file may carry for its content: a PNG called "회의록.pdf" is refused, because it
+# would be downloaded as a PDF that no PDF reader opens (and disguised names are how bad files travel).
+EXTENSIONS = {"application/pdf": ("pdf",), "image/png": ("png",), "image/jpeg": ("jpg", "jpeg")}
+KIND_NAMES = {"application/pdf": "PDF", "image/png": "PNG", "image/jpeg": "JPEG"}
 MAX_FILES = 3
 MAX_BYTES = 5 * 1024 * 1024
 
@@ -39,9 +43,15 @@ def check_files(files):
         if len(data) > MAX_BYTES:
             raise ServiceError(_l("“%(name)s” is larger than 5 MB.", name=display_name(upload.filename)))
         kind = filetype.guess_mime(data)
+        name = display_name(upload.filename)
         if kind not in ALLOWED:
-            raise ServiceError(_l("“%(name)s” is not a PDF, PNG or JPEG file.", name=display_name(upload.filename)))
-        checked.append((display_name(upload.filename), data, kind))
+            raise ServiceError(_l("“%(name)s” is not a PDF, PNG or JPEG file.", name=name))
+        extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        if extension not in EXTENSIONS[kind]:
+            raise ServiceError(_l("“%(name)s” is a %(kind)s file, but its name does not say so. Rename it to end in "
+                                  ".%(extension)s, or choose another file.",
+                                  name=name, kind=KIND_NAMES[kind], extension=EXTENSIONS[kind][0]))
+        checked.append((name, data, kind))
     return checked
 
 

@@ -423,6 +423,8 @@ def withdraw_proposal(actor, proposal, now=None):
 def hide_proposal(actor, proposal, reason, now=None):
     now = now or utcnow()
     _admin_only(actor)
+    if proposal.status == S.HIDDEN.value:
+        raise TransitionError(_l("This proposal is already hidden."))
     if not (reason or "").strip():
         raise ServiceError(_l("Give the reason; the author will see it."))
     previous = proposal.status

@@ -12,11 +12,18 @@ pytestmark = pytest.mark.browser
 
 TEXT = {
     "ko": {"propose": "정책 제안하기", "preview": "미리 보기", "register": "제안 등록하기", "inbox": "부서 업무함",
-           "publish": "답변 공개하기", "accepted": "수용", "timeline": "진행 경과", "bell": "알림"},
+           "publish": "답변 공개하기", "accepted": "수용", "timeline": "진행 경과", "bell": "알림",
+           "answer_notice": "[답변 완료] {title}", "review_notice": "[부서 검토] {title}",
+           "answered_event": re.compile(r"복지정책과\S*\s*답변")},
     "en": {"propose": "Propose a policy", "preview": "Preview", "register": "Register the proposal",
            "inbox": "Division inbox", "publish": "Publish the answer", "accepted": "Accepted", "timeline": "Timeline",
-           "bell": "Notifications"},
+           "bell": "Notifications", "answer_notice": "[Answered] {title}", "review_notice": "[Division review] {title}",
+           "answered_event": re.compile(r"Welfare Policy Division answered")},
 }
+
+# Set before a click; still there afterwards only if the page was not reloaded.
+MARK = "() => { window.__sameDocument = 'kept'; }"
+STILL_MARKED = "() => window.__sameDocument"
 
 
 @pytest.mark.parametrize("lang", ["ko", "en"])
@@ -49,8 +56,10 @@ def test_a_proposal_goes_from_a_resident_to_the_divisions_answer(browser, live_s
         page.goto(proposal_url)
         button = page.locator(".support-button")
         assert button.get_attribute("aria-pressed") == "false"
+        page.evaluate(MARK)
         button.click()
         expect(button).to_have_attribute("aria-pressed", "true")
+        assert page.evaluate(STILL_MARKED) == "kept"  # updated in place: no reload, no new page
         context.close()
 
     # The fifth uses the keyboard only.
@@ -63,8 +72,10 @@ def test_a_proposal_goes_from_a_resident_to_the_divisions_answer(browser, live_s
     else:
         pytest.fail("the support button cannot be reached with Tab")
     name_before = page.evaluate("() => document.activeElement.innerText")
+    page.evaluate(MARK)
     page.keyboard.press("Enter")
     expect(page.locator(".support-button")).to_have_attribute("aria-pressed", "true")
+    assert page.evaluate(STILL_MARKED) == "kept"
     assert page.locator("[data-support-count]").inner_text() == "5"
     assert "5" in page.locator("[data-support-live]").inner_text()
     assert name_before
@@ -86,10 +97,12 @@ def test_a_proposal_goes_from_a_resident_to_the_divisions_answer(browser, live_s
     context, page = sign_in(browser, live_server, author, lang)
     page.goto(proposal_url)
     assert "냉방비 지원 확대를 반영" in page.locator(".answers").inner_text()
-    timeline = page.locator(".timeline").inner_text()
-    assert "복지정책과" in timeline or "Welfare Policy Division" in timeline
+    # The timeline's newest entry is the division's answer.
+    assert t["answered_event"].search(page.locator(".timeline li").last.inner_text())
     bell = page.locator(".bell-count").inner_text()
-    assert int(bell) >= 1
+    assert int(bell) >= 2  # the review and the answer
     page.get_by_role("link", name=re.compile(t["bell"])).first.click()
-    assert title in page.locator(".notification-list").inner_text()
+    notices = page.locator(".notification-list li a").all_inner_texts()
+    # The answer's own notice, newest first, above the earlier review notice (which also names the title).
+    assert notices[:2] == [t["answer_notice"].format(title=title), t["review_notice"].format(title=title)]
     context.close()

@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models import Division, Proposal
 from app.services import ServiceError, inbox_staff, permissions
 from app.services import proposals as service
+from app.services.proposals import TransitionError
 
 
 @bp.route("/")
@@ -40,6 +41,14 @@ def _page(proposal, answer_form=None, transfer_form=None, result_form=None, prev
         can_answer_as_mayor=permissions.can_answer_as_mayor(current_user, office) and proposal.mayor_requested_at
         and not any(a.kind == "mayor" for a in proposal.answers),
     ), status
+
+
+def _refused(proposal, err):
+    """A move the proposal's status no longer allows (a page left open while it moved on): the
+    form it came from is not on the page any more, so the message goes to the top of the page."""
+    db.session.rollback()
+    flash(err.message, "error")
+    return redirect(url_for("staff.proposal", proposal_id=proposal.id))
 
 
 @bp.route("/proposals/<id:proposal_id>")
@@ -81,6 +90,8 @@ def transfer(proposal_id):
         service.transfer_proposal(current_user, proposal, db.session.get(Division, int(form.division.data)),
                                   form.reason.data)
         db.session.commit()
+    except TransitionError as err:
+        return _refused(proposal, err)
     except ServiceError as err:
         db.session.rollback()
         form.division.errors.append(err.message)
@@ -112,6 +123,8 @@ def complete(proposal_id):
     try:
         service.complete_proposal(current_user, proposal, form.body.data)
         db.session.commit()
+    except TransitionError as err:
+        return _refused(proposal, err)
     except ServiceError as err:
         db.session.rollback()
         form.body.errors.append(err.message)
