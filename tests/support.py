@@ -177,3 +177,18 @@ class SmsProvider:
     def stop(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+def postgresql_only(test):
+    """Run `test` on the session's PostgreSQL database only (TEST_DATABASE_URL), never on SQLite.
+
+    Without TEST_DATABASE_URL (a quick local run on SQLite alone) it is skipped with that reason;
+    CI (.ci/run) always sets it, so there it always runs.
+    """
+    import os
+
+    import pytest
+
+    if not os.environ.get("TEST_DATABASE_URL"):
+        return pytest.mark.skip(reason="needs PostgreSQL: set TEST_DATABASE_URL (CI always does)")(test)
+    return pytest.mark.parametrize("database", ["postgresql"], indirect=True)(test)

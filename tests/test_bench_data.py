@@ -9,20 +9,10 @@ from sqlalchemy import text
 
 from app.bench_data import DOMAIN
 from app.models import ProposalStatus
+from tests.support import postgresql_only  # COPY: these run in the session's PostgreSQL database
 
-# PostgreSQL only (COPY): these run in the session's PostgreSQL database when TEST_DATABASE_URL is set.
-ON_POSTGRESQL = [
-    pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="bench-data needs PostgreSQL: set TEST_DATABASE_URL"),
-    pytest.mark.parametrize("database", ["postgresql"], indirect=True),
-]
 SMALL = {"users": 200, "proposals": 300, "sympathies": 2000, "comments": 500}
 ARGS = [arg for name, value in SMALL.items() for arg in (f"--{name}", str(value))] + ["--seed", "7"]
-
-
-def postgresql_only(test):
-    for mark in reversed(ON_POSTGRESQL):
-        test = mark(test)
-    return test
 
 
 def scalar(db, sql, **params):

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from app.models import Category, Notification, Proposal, Sympathy, User
 from app.services import ServiceError
 from app.services import proposals as service
-from tests.support import csrf_from
+from tests.support import csrf_from, postgresql_only
 
 ROUNDS = 20
 
@@ -254,6 +254,7 @@ def test_a_double_submit_at_once_creates_one_proposal_and_no_error(app, db, setu
         assert results == [(302, f"/proposals/{made[0]}")] * 2
 
 
+@postgresql_only  # needs PostgreSQL's row locks (SQLite has one writer at a time)
 def test_a_submit_that_loses_the_race_on_the_unique_key_lands_on_the_winners_proposal(app, db, setup):
     """The second request inserts while the first has inserted but not yet committed: PostgreSQL
     makes it wait on the unique key, then refuses it; the route must answer with the first's
@@ -263,8 +264,6 @@ def test_a_submit_that_loses_the_race_on_the_unique_key_lands_on_the_winners_pro
 
     from sqlalchemy import text
 
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("needs PostgreSQL's row locks (SQLite has one writer at a time)")
     from app.services.rules import current_rules
 
     category, people = setup
