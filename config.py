@@ -92,6 +92,9 @@ class Config:
     # Anonymous home, list and proposal pages are kept in Redis, invalidated on commit (app/page_cache.py).
     PAGE_CACHE_ENABLED = _bool("PAGE_CACHE_ENABLED", True)
     PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "60"))
+    # Sympathies refresh the cached lists at most this often (app/page_cache.py); the proposal's
+    # own page at once.
+    PAGE_CACHE_LIST_REFRESH_MS = int(os.environ.get("PAGE_CACHE_LIST_REFRESH_MS", "1000"))
     DISTRICT_CONTACT = {
         "address_ko": "서울특별시 관악구 관악로 145 (봉천동) 관악구청",
         "address_en": "145 Gwanak-ro, Gwanak-gu, Seoul (Gwanak-gu Office)",

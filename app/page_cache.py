@@ -10,7 +10,11 @@ contains the generation of what the page shows —
 
 - `p:<id>` for one proposal's page: bumped when that proposal, or a row that belongs to it (a
   sympathy, a comment, an answer, an attachment, a timeline event, a vote), changes;
-- `lists` for home and the list: bumped whenever any proposal changes;
+- `lists` for home and the list: bumped whenever any proposal changes, except that a sympathy
+  (which changes only a count) bumps it at most once per `PAGE_CACHE_LIST_REFRESH_MS`: the first
+  one at once, the last one by the first reader after the window (see `_SOFT`), so a viral
+  proposal does not empty the list's cache 500 times a second, and a list is never older than
+  the window;
 - `counts` for the exact totals of the lists ("4,336 proposals"): bumped only when a proposal is
   added or removed or changes what the filters match (status, category, neighbourhood, title), so
   a flood of sympathies leaves them cached;
@@ -94,8 +98,32 @@ def clear(app):
 
 _DETAIL_PATH = re.compile(r"/proposals/([1-9][0-9]{0,9})")
 _LIST_PATHS = frozenset({"/", "/proposals/"})
+
+# Sympathies refresh the lists at most once a window. KEYS[3] = "a sympathy is waiting", KEYS[4] =
+# "the window is running": a reader that finds one waiting after the window bumps `lists` itself.
+_SOFT = """
+if #KEYS >= 4 and redis.call('EXISTS', KEYS[3]) == 1 and redis.call('EXISTS', KEYS[4]) == 0 then
+  redis.call('INCR', KEYS[2])
+  redis.call('DEL', KEYS[3])
+end
+"""
+_SOFT_WAITING, _SOFT_WINDOW = "madang:lists-waiting", "madang:lists-window"
+# After the commit of a sympathy: open the window and bump now, or leave a note for the readers.
+_SOFT_BUMP = """
+if redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[1]) then
+  redis.call('INCR', KEYS[1])
+  redis.call('DEL', KEYS[3])
+else
+  redis.call('SET', KEYS[3], '1')
+end
+"""
+
+
+def _soft_keys(scope):
+    return [_SOFT_WAITING, _SOFT_WINDOW] if scope == "lists" else []
+
 # Both generations and the page in one round trip: KEYS = generation keys, ARGV = key pieces.
-_LOOKUP = """
+_LOOKUP = _SOFT + """
 local a = redis.call('GET', KEYS[1]) or '0'
 local s = redis.call('GET', KEYS[2]) or '0'
 local key = ARGV[1] .. a .. ':' .. ARGV[2] .. ':' .. s .. ':' .. ARGV[3]
@@ -110,7 +138,7 @@ def _lookup(client, scope, locale, environ, prefix="madang:page:"):
     script = _scripts.get(id(client))
     if script is None:
         script = _scripts[id(client)] = client.register_script(_LOOKUP)
-    key, stored = script(keys=[_gen_key("all"), _gen_key(scope)],
+    key, stored = script(keys=[_gen_key("all"), _gen_key(scope), *_soft_keys(scope)],
                          args=[prefix, scope, f"{locale}:{digest}"], client=client)
     return key.decode(), stored
 
@@ -134,6 +162,10 @@ _NOT_STORED = frozenset({"set-cookie", "content-length", "date", "server", "x-pa
 # A signed-in visitor's header record, then the anonymous page in the record's language, in one
 # round trip. KEYS = generations (all, scope, u:<id>, me); ARGV = page prefix, scope, digest, record prefix.
 _PERSONAL_LOOKUP = """
+if redis.call('EXISTS', KEYS[5]) == 1 and redis.call('EXISTS', KEYS[6]) == 0 then
+  redis.call('INCR', KEYS[2])
+  redis.call('DEL', KEYS[5])
+end
 local a = redis.call('GET', KEYS[1]) or '0'
 local s = redis.call('GET', KEYS[2]) or '0'
 local u = redis.call('GET', KEYS[3]) or '0'
@@ -157,7 +189,7 @@ def _personal_lookup(client, scope, user_id, environ):
     if script is None:
         script = _scripts[("me", id(client))] = client.register_script(_PERSONAL_LOOKUP)
     rkey, record, pkey, page = script(
-        keys=[_gen_key("all"), _gen_key(scope), _gen_key(f"u:{user_id}"), _gen_key("me")],
+        keys=[_gen_key("all"), _gen_key(scope), _gen_key(f"u:{user_id}"), _gen_key("me"), _SOFT_WAITING, _SOFT_WINDOW],
         args=["madang:page:", scope, digest, f"madang:me:{user_id}:"], client=client)
     return rkey.decode(), record, (pkey.decode() if pkey else None), page
 
@@ -586,6 +618,11 @@ def _sets_counted_column(statement):
     return bool(names & set(_COUNTED))
 
 
+def _sets_only(statement, names):
+    values = getattr(statement, "_values", None)
+    return bool(values) and {getattr(column, "key", column) for column in values} <= names
+
+
 def _do_orm_execute(state):
     if not (state.is_update or state.is_delete or state.is_insert):
         return
@@ -606,7 +643,10 @@ def _do_orm_execute(state):
     elif column is not None and state.is_insert and column != "id":
         ids = _inserted_value(state.statement, column)
     if ids:
-        scopes = {"lists", *(f"p:{i}" for i in ids)}
+        # A sympathy (its row, or the count it moves) changes what the lists show only by a count.
+        soft = name == "sympathies" or (name == "proposals" and state.is_update
+                                        and _sets_only(state.statement, {"support_count"}))
+        scopes = {"lists~" if soft else "lists", *(f"p:{i}" for i in ids)}
         if name == "proposals" and (state.is_delete or _sets_counted_column(state.statement)):
             scopes.add("counts")
         _touch(state.session, scopes)
@@ -625,11 +665,17 @@ def _after_commit(session):
     except RuntimeError:
         return
     try:
-        pipe = _client(app).pipeline(transaction=False)
+        client = _client(app)
+        soft = "lists~" in scopes and not scopes & {"lists", "all"}
+        scopes = scopes - {"lists~"}  # when not soft, a hard `lists` or `all` bump covers it
+        pipe = client.pipeline(transaction=False)
         personal = {scope for scope in scopes if scope == "me" or scope.startswith("u:")}
         for scope in ({"all"} | personal) if "all" in scopes else sorted(scopes):
             pipe.incr(_gen_key(scope))
             pipe.expire(_gen_key(scope), 7 * 24 * 3600)
+        if soft:
+            pipe.eval(_SOFT_BUMP, 3, _gen_key("lists"), _SOFT_WINDOW, _SOFT_WAITING,
+                      app.config["PAGE_CACHE_LIST_REFRESH_MS"])
         pipe.execute()
     except redis.RedisError as err:  # pages stay stale for at most PAGE_CACHE_SECONDS
         log.warning("page cache not invalidated for %s: %s", sorted(scopes), err)

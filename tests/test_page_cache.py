@@ -397,3 +397,34 @@ def test_a_new_comment_shows_at_once_to_signed_in_visitors(app, db, proposal, re
     comments.add_comment(db.session.merge(residents[2]), db.session.merge(proposal), "새 의견입니다. 공감합니다.")
     db.session.commit()
     assert "새 의견입니다" in client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+
+
+def test_a_flood_of_sympathies_refreshes_the_list_at_most_once_a_window_and_never_later(app, db, proposal,
+                                                                                    make_user):
+    """The first sympathy shows on the list at once; the next ones within the window wait for it to
+    end (the list's cache survives a viral proposal); the first visitor after the window sees them
+    all. The proposal's own page shows every sympathy at once."""
+    import time
+
+    app.config["PAGE_CACHE_LIST_REFRESH_MS"] = 1500
+    supporters = [make_user(f"flood{i}@example.com", verified_dong="1162052500") for i in range(3)]
+    visit(app, "/proposals/")
+
+    def listed():
+        response, html = visit(app, "/proposals/")
+        match = re.search(r"([0-9,]+)명", html.split("신림천 산책로 조명 설치", 1)[1])
+        return response.headers["X-Page-Cache"], int(match.group(1))
+
+    service.support_proposal(db.session.merge(supporters[0]), db.session.merge(proposal))
+    db.session.commit()
+    opened = time.monotonic()
+    assert listed() == ("miss", 1)  # the first in a window: at once
+    for person in supporters[1:]:
+        service.support_proposal(db.session.merge(person), db.session.merge(proposal))
+        db.session.commit()
+    assert count_on(visit(app, f"/proposals/{proposal.id}")[1]) == 3  # the proposal's page: at once
+    assert time.monotonic() - opened < 1.2, "too slow to see inside the window"
+    assert listed() == ("hit", 1)  # within the window the list keeps its cached copy
+    time.sleep(max(0.0, 1.55 - (time.monotonic() - opened)))
+    assert listed() == ("miss", 3)  # the first reader after the window refreshes it
+    assert listed() == ("hit", 3)
