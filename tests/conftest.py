@@ -219,3 +219,27 @@ def make_proposal(db):
         return proposal
 
     return make_proposal
+
+
+# Shared by the proposal tests (a module may define its own `residents` instead).
+@pytest.fixture
+def residents(make_user):
+    """Verified residents of 보라매동, made on demand."""
+    made = []
+
+    def residents(n, locale="ko"):
+        new = [make_user(f"r{len(made) + i}@example.com", verified_dong="1162052500", locale=locale)
+               for i in range(n)]
+        made.extend(new)
+        return new
+
+    return residents
+
+
+@pytest.fixture
+def welfare(db):
+    from sqlalchemy import select
+
+    from app.models import Category
+
+    return db.session.execute(select(Category).filter_by(slug="health-welfare")).scalar_one()

@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from app.models import (
     AuditEntry,
-    Category,
     Notification,
     PolicyConference,
     Proposal,
@@ -28,24 +27,6 @@ from app.services.rules import answer_due_at, current_rules
 SEOUL = ZoneInfo("Asia/Seoul")
 STAFF_NAME = "홍길동"  # a staff member's personal name: it must never reach the public page
 ADMIN_NAME = "박관리"
-
-
-@pytest.fixture
-def residents(make_user):
-    made = []
-
-    def residents(n, locale="ko"):
-        new = [make_user(f"r{len(made) + i}@example.com", verified_dong="1162052500", locale=locale)
-               for i in range(n)]
-        made.extend(new)
-        return new
-
-    return residents
-
-
-@pytest.fixture
-def welfare(db):
-    return db.session.execute(select(Category).filter_by(slug="health-welfare")).scalar_one()
 
 
 @pytest.fixture

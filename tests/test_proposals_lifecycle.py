@@ -27,25 +27,6 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 @pytest.fixture
-def residents(make_user):
-    """Verified residents of 보라매동, made on demand."""
-    made = []
-
-    def residents(n, locale="ko"):
-        new = [make_user(f"r{len(made) + i}@example.com", verified_dong="1162052500", locale=locale)
-               for i in range(n)]
-        made.extend(new)
-        return new
-
-    return residents
-
-
-@pytest.fixture
-def welfare(db):
-    return db.session.execute(select(Category).filter_by(slug="health-welfare")).scalar_one()
-
-
-@pytest.fixture
 def staff(db, make_user, welfare):
     """An officer of the welfare category's division (복지정책과)."""
     officer = make_user("officer@gwanak.example", role="staff", display_name="담당자", locale="ko")
