@@ -16,6 +16,7 @@ from app.blueprints.admin.forms import (
     VerifyResidentForm,
     VoteOpenForm,
 )
+from app.blueprints.common import attempt
 from app.extensions import db
 from app.forms_common import clean_filter, parse_id
 from app.models import Division, Dong, User
@@ -374,13 +375,7 @@ def hide_comment(comment_id):
     item = db.session.get(Comment, comment_id) or abort(404)
     form = HideForm()
     if form.validate_on_submit():
-        try:
-            comment_service.hide_comment(current_user, item, form.reason.data)
-            db.session.commit()
-            flash(_("The comment is hidden; its author has been told why."), "success")
-        except ServiceError as err:
-            db.session.rollback()
-            flash(err.message, "error")
+        attempt(lambda: comment_service.hide_comment(current_user, item, form.reason.data), _("The comment is hidden; its author has been told why."))
     else:
         flash(_("Give the reason; the author will see it."), "error")
     return redirect(url_for("admin.reports"))
@@ -394,11 +389,5 @@ def dismiss_reports(comment_id):
     item = db.session.get(Comment, comment_id) or abort(404)
     if not UnverifyResidentForm().validate_on_submit():
         abort(400)
-    try:
-        comment_service.dismiss_reports(current_user, item)
-        db.session.commit()
-        flash(_("The report has been dismissed; the comment stays visible."), "success")
-    except ServiceError as err:
-        db.session.rollback()
-        flash(err.message, "error")
+    attempt(lambda: comment_service.dismiss_reports(current_user, item), _("The report has been dismissed; the comment stays visible."))
     return redirect(url_for("admin.reports"))

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app import page_cache
+from app.blueprints.common import attempt
 from app.blueprints.proposals import bp
 from app.blueprints.proposals.forms import (
     ButtonForm,
@@ -305,13 +306,7 @@ def withdraw(proposal_id):
     proposal = _public_or_404(proposal_id)
     form = WithdrawForm()
     if form.validate_on_submit():
-        try:
-            service.withdraw_proposal(current_user, proposal)
-            db.session.commit()
-            flash(_("Your proposal has been withdrawn."), "success")
-        except ServiceError as err:
-            db.session.rollback()
-            flash(err.message, "error")
+        attempt(lambda: service.withdraw_proposal(current_user, proposal), _("Your proposal has been withdrawn."))
     elif form.confirm.errors:
         flash(form.confirm.errors[0], "error")
         return redirect(url_for("proposals.detail", proposal_id=proposal_id) + "#withdraw")
@@ -356,13 +351,7 @@ def report(proposal_id, comment_id):
         abort(404)
     form = ReasonForm()
     if form.validate_on_submit():
-        try:
-            comments.report_comment(current_user, item, form.reason.data)
-            db.session.commit()
-            flash(_("Thank you. A moderator will look at this comment."), "success")
-        except ServiceError as err:
-            db.session.rollback()
-            flash(err.message, "error")
+        attempt(lambda: comments.report_comment(current_user, item, form.reason.data), _("Thank you. A moderator will look at this comment."))
     else:
         flash(_("Tell us why you are reporting this comment."), "error")
     return redirect(url_for("proposals.detail", proposal_id=proposal_id) + f"#comment-{comment_id}")
@@ -379,11 +368,5 @@ def vote(proposal_id):
     if not form.validate_on_submit():
         flash(_("Choose yes or no."), "error")
         return redirect(url_for("proposals.detail", proposal_id=proposal_id) + "#vote")
-    try:
-        service.cast_vote(current_user, proposal, form.choice.data)
-        db.session.commit()
-        flash(_("Your vote has been recorded."), "success")
-    except ServiceError as err:
-        db.session.rollback()
-        flash(err.message, "error")
+    attempt(lambda: service.cast_vote(current_user, proposal, form.choice.data), _("Your vote has been recorded."))
     return redirect(url_for("proposals.detail", proposal_id=proposal_id) + "#vote")

@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.blueprints.common import attempt
 from app.blueprints.proposals.forms import ButtonForm
 from app.blueprints.staff import bp
 from app.blueprints.staff.forms import AnswerForm, ResultForm, TransferForm
@@ -104,13 +105,7 @@ def transfer(proposal_id):
 def implement(proposal_id):
     proposal = _proposal_or_404(proposal_id)
     if ButtonForm().validate_on_submit():
-        try:
-            service.start_implementation(current_user, proposal)
-            db.session.commit()
-            flash(_("The proposal is now in progress."), "success")
-        except ServiceError as err:
-            db.session.rollback()
-            flash(err.message, "error")
+        attempt(lambda: service.start_implementation(current_user, proposal), _("The proposal is now in progress."))
     return redirect(url_for("staff.proposal", proposal_id=proposal_id))
 
 
