@@ -29,8 +29,9 @@ seed: db
 
 ## run: install, migrate, load the real data, and serve on 127.0.0.1:5000 with one worker.
 PORT ?= 5000
+SITE_URL ?= http://127.0.0.1:$(PORT)
 run: $(STAMP) i18n-compile seed
-	$(BIN)/flask serve --host 127.0.0.1 --port $(PORT)
+	SITE_URL=$(SITE_URL) $(BIN)/flask serve --host 127.0.0.1 --port $(PORT)
 
 worker: $(STAMP)
 	$(BIN)/flask worker

@@ -92,6 +92,9 @@ class Config:
     # Anonymous home, list and proposal pages are kept in Redis, invalidated on commit (app/page_cache.py).
     PAGE_CACHE_ENABLED = _bool("PAGE_CACHE_ENABLED", True)
     PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "60"))
+    # A request is refused (413) before it is read when larger than what any form takes: three 5 MB
+    # attachments and the text fields.
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     # Sympathies refresh the cached lists at most this often (app/page_cache.py); the proposal's
     # own page at once.
     PAGE_CACHE_LIST_REFRESH_MS = int(os.environ.get("PAGE_CACHE_LIST_REFRESH_MS", "1000"))

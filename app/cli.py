@@ -57,12 +57,15 @@ def users_set_role(email, role):
     """Give EMAIL a role (resident, staff or admin)."""
     from app.extensions import db
     from app.models import User
-    from app.services import accounts
+    from app.services import ServiceError, accounts
 
     user = db.session.query(User).filter_by(email=accounts.normalise_email(email)).first()
     if user is None:
         raise click.ClickException(f"no account for {email}")
-    user.role = role
+    try:
+        accounts.set_role(user, role)
+    except ServiceError as err:
+        raise click.ClickException(str(err.message)) from None
     db.session.commit()
     click.echo(f"{user.email} is now {role}")
 

@@ -10,7 +10,8 @@ MESSAGES = {
     403: (_l("Access denied"), _l("You do not have permission to open this page.")),
     404: (_l("Page not found"), _l("The page you asked for does not exist or has been moved.")),
     405: (_l("Not allowed"), _l("This address cannot be used that way.")),
-    413: (_l("Upload too large"), _l("The file you sent is too large.")),
+    413: (_l("Too large"), _l("What you sent is too large: at most 3 files of 5 MB each, and a text of at most "
+                              "10,000 characters. Please go back and send less.")),
     429: (_l("Too many attempts"), _l("Too many attempts in a short time. Please wait a minute and try again.")),
     500: (_l("Something went wrong"), _l("An error occurred on our side. It has been logged; please try again later.")),
 }

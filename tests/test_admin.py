@@ -139,3 +139,37 @@ def test_admin_search_with_a_nul_or_control_character_finds_without_a_500(client
     response = client.get("/admin/users?q=nul-%00search%07")
     assert response.status_code == 200
     assert "nul-search@example.com" in response.get_data(as_text=True)
+
+
+def test_the_last_platform_officer_cannot_take_their_own_role_away(db, client, make_user, login_as, forms):
+    officer = make_user("only-admin@example.com", role="admin")
+    login_as(officer)
+    page = f"/admin/users/{officer.id}"
+    refused = forms.submit(page, {"role": "resident"})
+    assert refused.status_code == 400
+    assert "마지막 관리자 계정" in refused.get_data(as_text=True)
+    db.session.refresh(officer)
+    assert officer.role == "admin"
+    second = make_user("second-admin@example.com", role="admin")
+    assert forms.submit(page, {"role": "resident"}).status_code == 302  # someone else can carry on
+    db.session.refresh(officer)
+    assert officer.role == "resident" and second.role == "admin"
+
+
+def test_marking_a_notice_read_with_a_junk_id_is_not_found_and_marks_nothing(app, db, client, make_user,
+                                                                            login_as, forms, make_proposal):
+    from app.models import Notification
+    from app.notifications.outbox import Recipient, notify
+
+    reader = make_user("reader@example.com")
+    notify("proposal.answered", make_proposal(), [Recipient(user=reader)], channels=("inapp",))
+    db.session.commit()
+    login_as(reader)
+    for junk in ("99999999999999999999", "²", "abc"):
+        response = forms.submit("/notifications/", {"id": junk}, action="/notifications/read")
+        assert response.status_code == 404, junk
+    unread = db.session.execute(db.select(Notification).filter_by(recipient_user_id=reader.id)).scalar_one()
+    assert unread.read_at is None
+    assert forms.submit("/notifications/", {"id": str(unread.id)}, action="/notifications/read").status_code == 302
+    db.session.refresh(unread)
+    assert unread.read_at is not None

@@ -656,3 +656,30 @@ def test_only_the_author_is_told_why_their_proposal_was_hidden(app, db, proposal
     assert "전화번호가 공개되어 있습니다." in to_author.text and "전화번호가 공개되어 있습니다." in to_author.html
     assert "전화번호가 공개되어 있습니다." not in to_follower.text + to_follower.html
     assert "관리자가 이 제안을 숨겼습니다" in to_follower.text or "숨겼" in to_follower.text
+
+
+# --- found by a newcomer -------------------------------------------------------------------------
+
+def test_a_vote_that_would_already_be_over_is_refused_and_the_proposal_stays_at_conference(
+    db, proposal, at_conference, admin, forms, login_as, client
+):
+    """Opening a vote whose closing time has passed would reject the proposal at the next tick, with no votes."""
+    login_as(admin)
+    page = f"/admin/proposals/{proposal.id}"
+    forms.submit(page, {"opens_at": "2020-01-01T00:00", "closes_at": "2020-01-02T00:00"}, action=f"{page}/vote/open")
+    db.session.refresh(proposal)
+    assert proposal.status == "at_conference" and proposal.vote_closes_at is None
+    assert "마감 시각이 이미 지났습니다" in client.get(page).get_data(as_text=True)
+    with pytest.raises(ServiceError):
+        service.open_vote(admin, proposal, opens_at=datetime(2020, 1, 1, tzinfo=UTC),
+                          closes_at=datetime(2020, 1, 2, tzinfo=UTC))
+
+
+def test_an_admin_outside_the_division_in_charge_does_not_sign_as_that_division(db, proposal, admin, staff):
+    from app.services import comments as comment_service
+
+    by_admin = comment_service.add_comment(admin, proposal, "관리자로서 의견을 남깁니다.")
+    by_officer = comment_service.add_comment(staff, proposal, "복지정책과에서 검토하겠습니다.")
+    db.session.commit()
+    assert (by_admin.is_official, by_admin.division) == (False, None)
+    assert by_officer.is_official and by_officer.division == proposal.division

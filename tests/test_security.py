@@ -176,3 +176,12 @@ def test_pages_answered_by_the_page_cache_send_the_same_security_headers(app, cl
 
     for name in SECURITY_HEADERS:
         assert middleware_hit.headers[name] == flask_hit.headers[name] == first.headers[name], name
+
+
+def test_a_request_larger_than_any_form_is_refused_before_it_is_read(client):
+    body = b"x" * (17 * 1024 * 1024)
+    response = client.post("/auth/login", data=body, headers={"Content-Type": "application/x-www-form-urlencoded",
+                                                               "Accept-Language": "ko"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 413
+    assert "보낸 내용이 너무 큽니다" in html and '<html lang="ko">' in html

@@ -4,6 +4,7 @@ import uuid
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Dong, Role, User
@@ -137,6 +138,11 @@ def set_role(user, role):
 
     if role not in {r.value for r in Role}:
         raise ServiceError(_l("Unknown role."))
+    if user.role == Role.ADMIN.value and role != Role.ADMIN.value:
+        others = db.session.execute(select(func.count(User.id)).where(
+            User.role == Role.ADMIN.value, User.id != user.id)).scalar_one()
+        if not others:
+            raise ServiceError(_l("This is the last platform officer's account: make someone else platform officer first."))
     user.role = role
     return user
 

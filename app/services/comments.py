@@ -20,7 +20,9 @@ def add_comment(user, proposal, body, parent=None, now=None):
             raise ServiceError(_l("You cannot reply to that comment."))
         if parent.parent_id is not None:
             parent = parent.parent  # one level of replies: answer the thread's first comment
-    official = permissions.can_answer(user, proposal) and user.is_staff
+    # Official only from a member of the division in charge: its name is shown as the signer, and
+    # an admin who is not in that division speaks for themselves.
+    official = user.is_staff and permissions.is_member(user, proposal.division)
     comment = Comment(proposal=proposal, parent=parent, author=user, body=body, created_at=now,
                       is_official=official, division=proposal.division if official else None)
     db.session.add(comment)

@@ -338,6 +338,9 @@ def open_vote(actor, proposal, *, opens_at, closes_at, quorum=None, now=None):
     _admin_only(actor)
     if closes_at <= opens_at:
         raise ServiceError(_l("The vote must close after it opens."))
+    if closes_at <= now:
+        # It would be counted at the next tick with no votes: a proposal rejected by a typo.
+        raise ServiceError(_l("The closing time has already passed. Choose a time in the future."))
     if quorum is not None and not 1 <= quorum <= MAX_QUORUM:
         raise ServiceError(_l("The quorum must be from 1 to 10,000,000, or empty."))
     proposal.vote_opens_at, proposal.vote_closes_at, proposal.vote_quorum = opens_at, closes_at, quorum

@@ -85,11 +85,12 @@ def user(user_id):
             if form.division.data:
                 accounts.add_to_division(account, db.session.get(Division, int(form.division.data)))
         except ServiceError as err:
+            db.session.rollback()
             flash(err.message, "error")
-        else:
-            db.session.commit()
-            flash(_("The account has been saved."), "success")
-            return redirect(url_for("admin.user", user_id=account.id))
+            return render_template("admin/user.html", account=account, form=form), 400
+        db.session.commit()
+        flash(_("The account has been saved."), "success")
+        return redirect(url_for("admin.user", user_id=account.id))
     return render_template("admin/user.html", account=account, form=form), 400 if form.errors else 200
 
 

@@ -1,11 +1,12 @@
 """Routes of the notifications page."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from app.blueprints.notifications import bp
 from app.extensions import db
+from app.forms_common import parse_id
 from app.notifications.messages import subject_for
 from app.notifications.objects import OBJECT_TYPES, load_object
 from app.services import inbox
@@ -29,7 +30,10 @@ def index():
 def mark_read():
     if FlaskForm().validate_on_submit():
         raw = request.form.get("id", "")
-        count = inbox.mark_read(current_user, int(raw) if raw.isdigit() else None)
+        notification_id = parse_id(raw) if raw else None
+        if raw and notification_id is None:
+            abort(404)  # not one of anyone's notices; never "mark all" by mistake
+        count = inbox.mark_read(current_user, notification_id)
         db.session.commit()
         if count:
             flash(_("Marked as read."), "success")
