@@ -683,3 +683,38 @@ def test_an_admin_outside_the_division_in_charge_does_not_sign_as_that_division(
     db.session.commit()
     assert (by_admin.is_official, by_admin.division) == (False, None)
     assert by_officer.is_official and by_officer.division == proposal.division
+
+
+def test_saving_the_rules_unchanged_writes_no_audit_entry(db, admin, forms, login_as):
+    login_as(admin)
+    unchanged = {"review_threshold": "5", "mayor_threshold": "100", "answer_days": "15", "open_days": "30"}
+    assert forms.submit("/admin/rules", unchanged).status_code == 302
+    assert db.session.execute(select(AuditEntry).filter_by(action="rules.update")).first() is None
+
+
+@pytest.mark.parametrize("starts, ends, message", [
+    ("0001-01-01", "2026-12-31", "2000년부터 2100년 사이의 날짜를 선택해 주세요."),
+    ("2026-01-01", "2027-06-30", "특별 참여 기간은 최대 1년까지 정할 수 있습니다."),
+])
+def test_a_special_period_with_an_implausible_span_is_refused_with_the_fields_kept(db, admin, forms, login_as,
+                                                                                   starts, ends, message):
+    login_as(admin)
+    response = forms.submit("/admin/rules", {"title_ko": "주민참여 주간", "title_en": "Participation week",
+                                             "starts_on": starts, "ends_on": ends}, action="/admin/special-periods")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and message in html
+    assert 'value="주민참여 주간"' in html and f'value="{starts}"' in html
+    assert db.session.execute(select(AuditEntry).filter_by(action="special_period.create")).first() is None
+
+
+def test_a_too_long_report_reason_is_explained(db, proposal, residents, login_as, forms):
+    from app.services import comments as comment_service
+
+    writer, reader = residents(2)
+    item = comment_service.add_comment(writer, proposal, "이 제안에 의견을 남깁니다.")
+    db.session.commit()
+    login_as(reader)
+    page = f"/proposals/{proposal.id}"
+    done = forms.submit(page, {"reason": "가" * 1001}, action=f"{page}/comments/{item.id}/report")
+    assert done.status_code == 302
+    assert '<p class="flash flash-error">1,000자까지 쓸 수 있습니다.</p>' in forms.client.get(page).get_data(as_text=True)

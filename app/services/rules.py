@@ -88,6 +88,8 @@ def update_rules(actor, **values):
         raise ServiceError(_l("Answer days must be 1–90 and the open period 1–365 days."))
     rules = current_rules()
     before = {f: getattr(rules, f) for f in RULE_FIELDS}
+    if all(before[f] == values[f] for f in RULE_FIELDS):
+        return rules  # nothing changed: nothing to record
     for field in RULE_FIELDS:
         setattr(rules, field, values[field])
     rules.updated_at = utcnow()
@@ -95,9 +97,17 @@ def update_rules(actor, **values):
     return rules
 
 
+# A special period sends every new proposal straight to review: a typo in the year must not.
+PERIOD_YEARS = (2000, 2100)
+
+
 def add_special_period(actor, *, title_ko, title_en, starts_on: date, ends_on: date):
     if ends_on < starts_on:
         raise ServiceError(_l("The period must end on or after the day it starts."))
+    if not (PERIOD_YEARS[0] <= starts_on.year and ends_on.year <= PERIOD_YEARS[1]):
+        raise ServiceError(_l("Choose dates between the years 2000 and 2100."))
+    if (ends_on - starts_on).days > 366:
+        raise ServiceError(_l("A special participation period lasts at most a year."))
     period = SpecialPeriod(title_ko=title_ko, title_en=title_en, starts_on=starts_on, ends_on=ends_on)
     db.session.add(period)
     db.session.flush()

@@ -17,7 +17,7 @@ class LanguageChangeForm(FlaskForm):
 class PasswordChangeForm(FlaskForm):
     current_password = PasswordField(
         _l("Current password"),
-        validators=[DataRequired(message=_l("Enter your current password.")), Length(max=200)],
+        validators=[DataRequired(message=_l("Enter your current password.")), Length(max=200, message=_l("At most %(max)d characters."))],
     )
     password = password_field(_l("New password"))
     password2 = PasswordField(

@@ -71,19 +71,21 @@ class RulesForm(FlaskForm):
 
 class SpecialPeriodForm(FlaskForm):
     title_ko = StringField(_l("Title in Korean"), filters=[clean_filter], validators=[
-        DataRequired(message=_l("Enter a title.")), CleanText(), Length(max=200)])
+        DataRequired(message=_l("Enter a title.")), CleanText(), Length(max=200, message=_l("At most %(max)d characters."))])
     title_en = StringField(_l("Title in English"), filters=[clean_filter], validators=[
-        DataRequired(message=_l("Enter a title.")), CleanText(), Length(max=200)])
+        DataRequired(message=_l("Enter a title.")), CleanText(), Length(max=200, message=_l("At most %(max)d characters."))])
     starts_on = DateField(_l("First day"), validators=[InputRequired(message=_l("Enter a date."))])
     ends_on = DateField(_l("Last day"), validators=[InputRequired(message=_l("Enter a date."))])
 
 
 class ConferenceForm(FlaskForm):
     title = StringField(_l("Conference title"), filters=[clean_filter], validators=[
-        DataRequired(message=_l("Enter a title.")), CleanText(), Length(max=200)])
+        DataRequired(message=_l("Enter a title.")), CleanText(), Length(max=200, message=_l("At most %(max)d characters."))])
     held_on = DateField(_l("Date"), validators=[InputRequired(message=_l("Enter a date."))])
-    agenda = TextAreaField(_l("Agenda"), filters=[clean_filter], validators=[Optional(), CleanText(), Length(max=10000)])
-    minutes = TextAreaField(_l("Minutes"), filters=[clean_filter], validators=[Optional(), CleanText(), Length(max=20000)])
+    agenda = TextAreaField(_l("Agenda"), filters=[clean_filter], validators=[
+        Optional(), CleanText(), Length(max=10000, message=_l("At most %(max)d characters."))])
+    minutes = TextAreaField(_l("Minutes"), filters=[clean_filter], validators=[
+        Optional(), CleanText(), Length(max=20000, message=_l("At most %(max)d characters."))])
 
 
 class VoteOpenForm(FlaskForm):
@@ -97,7 +99,7 @@ class VoteOpenForm(FlaskForm):
 
 class HideForm(FlaskForm):
     reason = TextAreaField(_l("Reason (shown to the author)"), filters=[clean_filter], validators=[
-        DataRequired(message=_l("Give the reason; the author will see it.")), CleanText(), Length(max=1000)])
+        DataRequired(message=_l("Give the reason; the author will see it.")), CleanText(), Length(max=1000, message=_l("At most %(max)d characters."))])
 
 
 class StaffForm(FlaskForm):

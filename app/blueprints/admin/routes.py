@@ -378,7 +378,7 @@ def hide_comment(comment_id):
     if form.validate_on_submit():
         attempt(lambda: comment_service.hide_comment(current_user, item, form.reason.data), _("The comment is hidden; its author has been told why."))
     else:
-        flash(_("Give the reason; the author will see it."), "error")
+        flash(form.reason.errors[0] if form.reason.errors else _("Give the reason; the author will see it."), "error")
     return redirect(url_for("admin.reports"))
 
 

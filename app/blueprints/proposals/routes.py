@@ -353,7 +353,7 @@ def report(proposal_id, comment_id):
     if form.validate_on_submit():
         attempt(lambda: comments.report_comment(current_user, item, form.reason.data), _("Thank you. A moderator will look at this comment."))
     else:
-        flash(_("Tell us why you are reporting this comment."), "error")
+        flash(form.reason.errors[0] if form.reason.errors else _("Tell us why you are reporting this comment."), "error")
     return redirect(url_for("proposals.detail", proposal_id=proposal_id) + f"#comment-{comment_id}")
 
 

@@ -23,7 +23,7 @@ class AnswerForm(FlaskForm):
 class TransferForm(FlaskForm):
     division = SelectField(_l("Transfer to"), validators=[DataRequired(message=_l("Choose a division."))])
     reason = TextAreaField(_l("Reason for the transfer"), filters=[clean_filter], validators=[
-        DataRequired(message=_l("Give the reason for the transfer.")), CleanText(), Length(max=1000)])
+        DataRequired(message=_l("Give the reason for the transfer.")), CleanText(), Length(max=1000, message=_l("At most %(max)d characters."))])
 
 
 class ResultForm(FlaskForm):
