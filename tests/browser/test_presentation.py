@@ -1,5 +1,8 @@
 """Presentation in Chromium: admin pages on a 360 px phone, the banner, Markdown lists, live support counts."""
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in
 
@@ -34,4 +37,63 @@ def test_admin_pages_fit_a_360px_phone_without_sideways_scrolling(browser, live_
                 assert wrap.get_attribute("tabindex") == "0", path
                 assert page.get_by_role("region", name=caption, exact=True).count() == 1, path
     assert too_wide == [], "\n".join(too_wide)
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def open_proposal(live_server, people):
+    """Make an open proposal with two supporters: proposal id."""
+    def make(title):
+        from app.extensions import db
+        from app.models import Category, User
+        from app.services import proposals as service
+
+        author = people("look-author@example.com", name="한가람")
+        fans = [people(f"look-fan{i}@example.com") for i in range(2)]
+        with live_server.app.app_context():
+            def user(email):
+                return db.session.query(User).filter_by(email=email).one()
+
+            category = db.session.query(Category).filter_by(slug="health-welfare").one()
+            proposal = service.create_proposal(user(author), title=title, category=category,
+                                               body="- 첫째 항목\n- 둘째 항목\n\n1. 하나\n2. 둘")
+            db.session.commit()
+            for email in fans:
+                service.support_proposal(user(email), proposal)
+                db.session.commit()
+            proposal_id = proposal.id
+            db.session.remove()
+        return proposal_id
+
+    return make
+
+
+@pytest.mark.parametrize("lang, support, withdraw", [("ko", "공감하기", "공감 취소"), ("en", "Support", "Withdraw support")])
+def test_supporting_with_javascript_updates_every_count_and_turns_the_button_into_withdraw(
+        browser, live_server, people, open_proposal, lang, support, withdraw):
+    proposal_id = open_proposal(f"공감 버튼 화면 점검 ({lang})")
+    context, page = sign_in(browser, live_server, people(f"look-reader-{lang}@example.com", locale=lang), lang)
+    page.goto(live_server + f"/proposals/{proposal_id}")
+    button = page.locator(".support-button")
+    hint = page.locator("[data-support-hint]")
+    assert page.locator("[data-support-count]").all_inner_texts() == ["2", "2"]  # header fact, support box
+    assert button.locator("[aria-hidden=true]").inner_text() == support and hint.is_hidden()
+
+    page.evaluate("window.notReloaded = true")
+    button.click()
+    expect(button).to_have_attribute("aria-pressed", "true")
+    assert page.evaluate("window.notReloaded === true")
+    assert page.locator("[data-support-count]").all_inner_texts() == ["3", "3"]
+    assert button.locator("[aria-hidden=true]").inner_text() == withdraw and hint.is_visible()
+    assert page.get_by_role("button", name=re.compile("^" + re.escape(withdraw) + ", ")).count() == 1
+    after_js = (button.inner_html(), hint.inner_text())
+
+    page.reload()  # the page the server renders says the same
+    assert (button.inner_html(), hint.inner_text()) == after_js
+    assert page.locator("[data-support-count]").all_inner_texts() == ["3", "3"]
+
+    button.click()
+    expect(button).to_have_attribute("aria-pressed", "false")
+    assert page.locator("[data-support-count]").all_inner_texts() == ["2", "2"]
+    assert button.locator("[aria-hidden=true]").inner_text() == support and hint.is_hidden()
     context.close()
