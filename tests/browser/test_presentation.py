@@ -97,3 +97,21 @@ def test_supporting_with_javascript_updates_every_count_and_turns_the_button_int
     assert page.locator("[data-support-count]").all_inner_texts() == ["2", "2"]
     assert button.locator("[aria-hidden=true]").inner_text() == support and hint.is_hidden()
     context.close()
+
+
+# Each word of an element's text as a Range: a word split across two lines has two client rects.
+SPLIT_WORDS = """(el) => { const node = el.firstChild, text = node.textContent, split = [];
+  for (const m of text.matchAll(/\\S+/g)) { const r = document.createRange(); r.setStart(node, m.index);
+    r.setEnd(node, m.index + m[0].length); if (r.getClientRects().length > 1) split.push(m[0]); }
+  return split; }"""
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_the_government_banner_wraps_between_words_on_a_360px_phone(browser, live_server, lang):
+    context = browser.new_context(locale="ko-KR", viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.goto(live_server + f"/lang/{lang}?next=/")
+    banner = page.locator("#krds-masthead .nuri-txt")
+    assert banner.evaluate(SPLIT_WORDS) == []
+    assert banner.evaluate("el => getComputedStyle(el).wordBreak") != "break-all"
+    context.close()
