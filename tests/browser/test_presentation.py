@@ -115,3 +115,35 @@ def test_the_government_banner_wraps_between_words_on_a_360px_phone(browser, liv
     assert banner.evaluate(SPLIT_WORDS) == []
     assert banner.evaluate("el => getComputedStyle(el).wordBreak") != "break-all"
     context.close()
+
+
+def test_markdown_lists_keep_their_bullets_and_numbers_in_the_body_and_the_answer(browser, live_server, people,
+                                                                                  open_proposal):
+    from app.extensions import db
+    from app.models import Proposal, User
+    from app.services import proposals as service
+
+    proposal_id = open_proposal("목록 모양 점검용 제안입니다")
+    admin = people("look-admin@example.com", role="admin")
+    more = [people(f"look-more{i}@example.com") for i in range(3)]  # the fifth sends it to review
+    with live_server.app.app_context():
+        for email in more:
+            service.support_proposal(db.session.query(User).filter_by(email=email).one(),
+                                     db.session.get(Proposal, proposal_id))
+            db.session.commit()
+        service.answer_proposal(db.session.query(User).filter_by(email=admin).one(), db.session.get(Proposal, proposal_id),
+                                decision="accepted", body="검토 결과:\n\n- 예산 반영\n- 내년 시행")
+        db.session.commit()
+        db.session.remove()
+    context = browser.new_context(locale="ko-KR", viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.goto(live_server + f"/proposals/{proposal_id}")
+    marker = "el => [getComputedStyle(el).display, getComputedStyle(el).listStyleType]"
+    assert page.locator(".proposal-body ul > li").first.evaluate(marker) == ["list-item", "disc"]
+    assert page.locator(".proposal-body ol > li").first.evaluate(marker) == ["list-item", "decimal"]
+    assert page.locator(".answer ul > li").first.evaluate(marker) == ["list-item", "disc"]
+    # The bullet sits inside the box, not past its left edge.
+    body_left = page.locator(".proposal-body").evaluate("el => el.getBoundingClientRect().left")
+    assert page.locator(".proposal-body ul").evaluate("el => parseFloat(getComputedStyle(el).paddingLeft)") > 0
+    assert page.locator(".proposal-body ul > li").first.evaluate("el => el.getBoundingClientRect().left") > body_left
+    context.close()
