@@ -38,3 +38,36 @@ def test_the_opinions_heading_counts_replies_too(db, residents, welfare, client)
     html = client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
     assert html.count('<article class="comment') == 3
     assert re.search(r'<h2 id="comments-title">[^<(]+\(3\)</h2>', html)
+
+
+def test_the_vote_form_says_for_and_against_like_its_error_and_leaves_validation_to_the_server(
+        db, residents, make_user, welfare, login_as, forms):
+    from datetime import UTC, date, datetime, timedelta
+
+    from app.services import proposals as service
+
+    admin = make_user("vote-admin@example.com", role="admin")
+    author, *supporters = residents(6)
+    proposal = service.create_proposal(author, title="신림천 산책로 야간 조명 확충", body="밤길이 어둡습니다. " * 5,
+                                       category=welfare)
+    db.session.commit()
+    for person in supporters[:5]:
+        service.support_proposal(person, proposal)
+        db.session.commit()
+    service.answer_proposal(admin, proposal, decision="accepted", body="수용합니다.")
+    conference = service.create_conference(admin, title="2026 하반기 정책토론회", held_on=date(2026, 11, 1))
+    service.send_to_conference(admin, proposal, conference)
+    now = datetime.now(UTC)
+    service.open_vote(admin, proposal, opens_at=now - timedelta(hours=1), closes_at=now + timedelta(days=7))
+    db.session.commit()
+    (voter,) = residents(1)
+    login_as(voter)
+    url = f"/proposals/{proposal.id}"
+    html = forms.client.get(url).get_data(as_text=True)
+    form = re.search(r'<form method="post" action="/proposals/\d+/vote"([^>]*)>(.*?)</form>', html, re.S)
+    assert "novalidate" in form.group(1)  # no browser bubble in the browser's own language
+    labels = re.findall(r'<label for="choice-\d">([^<]+)</label>', form.group(2))
+    assert labels == ["찬성", "반대"]
+    assert forms.submit(url, {}, action=f"/proposals/{proposal.id}/vote").status_code == 302  # no choice made
+    after = forms.client.get(url).get_data(as_text=True)
+    assert "찬성 또는 반대를 선택해 주세요." in after and f'action="/proposals/{proposal.id}/vote"' in after
