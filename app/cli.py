@@ -159,7 +159,7 @@ def _pybabel(*args):
 
 
 def _extract(output):
-    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--omit-header",
+    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "-k", "_lp:1c,2", "--no-location", "--omit-header",
              "--sort-output", "-o", str(output), "app")
 
 

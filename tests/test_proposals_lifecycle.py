@@ -776,7 +776,7 @@ def test_my_activity_lists_my_proposals_sympathies_votes_comments_and_follows(db
     assert "어르신 무료 급식소 확대" not in _section(html, "a-proposals")  # someone else's
     assert "어르신 무료 급식소 확대" in _section(html, "a-support")
     votes = _section(html, "a-votes")
-    assert "주민 투표 중인 산책로 제안" in votes and "— 아니요" in votes
+    assert "주민 투표 중인 산책로 제안" in votes and "— 반대" in votes
     assert "어르신 무료 급식소 확대" not in votes
     assert "저도 공감합니다." in _section(html, "a-comments")
     follows = _section(html, "a-follows")

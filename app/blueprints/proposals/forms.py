@@ -1,5 +1,6 @@
 """Forms of the proposals menu."""
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
@@ -35,7 +36,8 @@ class ReasonForm(FlaskForm):
 
 
 class VoteForm(FlaskForm):
-    choice = RadioField(_l("Your vote"), choices=[("yes", _l("Yes")), ("no", _l("No"))],
+    # "vote" context: in Korean a ballot says 찬성/반대 (as the error and the result do), not 예/아니요.
+    choice = RadioField(_l("Your vote"), choices=[("yes", _lp("vote", "Yes")), ("no", _lp("vote", "No"))],
                         validators=[DataRequired(message=_l("Choose yes or no."))])
 
 
