@@ -258,7 +258,8 @@ def test_a_vote_closed_by_the_scheduler_says_automatically_and_an_admin_step_is_
     service.answer_proposal(staff, proposal, decision="accepted", body="복지정책과에서 검토하여 수용합니다.")
     service.send_to_conference(admin, proposal, service.create_conference(admin, title="토론회", held_on=date(2026, 6, 1)))
     now = datetime.now(UTC)
-    service.open_vote(admin, proposal, opens_at=now - timedelta(hours=2), closes_at=now - timedelta(hours=1), now=now)
+    service.open_vote(admin, proposal, opens_at=now - timedelta(hours=2), closes_at=now - timedelta(hours=1),
+                      now=now - timedelta(hours=3))  # opened ahead of time; now it is over
     service.close_finished_votes(now=now)
     db.session.commit()
     assert proposal.status == "rejected"  # nobody voted

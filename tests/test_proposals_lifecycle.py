@@ -932,7 +932,7 @@ def test_the_moderators_reason_starts_empty_and_the_report_is_shown_apart(db, pr
     login_as(make_user("admin@example.com", role="admin"))
     html = client.get("/admin/reports").get_data(as_text=True)
     assert html.count("신고자가 쓴 사유입니다") == 1  # in the report, not in the box for the author
-    assert re.search(r'<textarea id="reason-\d+" name="reason" class="krds-input" rows="2" required></textarea>', html)
+    assert re.search(r'<textarea id="reason-\d+" name="reason" class="krds-input" rows="2" maxlength="1000" required></textarea>', html)
 
 
 def test_a_moderator_dismisses_an_unfounded_report_and_the_comment_stays(db, proposal, residents, make_user, forms,

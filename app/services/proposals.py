@@ -82,12 +82,16 @@ def _tell_followers(proposal, event, *, except_user=None, event_name=None):
            channels=("inapp", "email"), occurrence=str(event.id), now=event.created_at)
 
 
+def _check_move(proposal, to_status):
+    if not can_move(proposal.status, to_status):
+        raise TransitionError(_l("This proposal cannot go from “%(from)s” to “%(to)s”.",
+                                 **{"from": _status_label(proposal.status), "to": _status_label(to_status)}))
+
+
 def _move(proposal, to_status, *, actor_kind, division=None, note=None, now, actor=None, kind=None):
     """Change status (the only place it changes) and record it; raises TransitionError."""
     from_status = proposal.status
-    if not can_move(from_status, to_status):
-        raise TransitionError(_l("This proposal cannot go from “%(from)s” to “%(to)s”.",
-                                 **{"from": _status_label(from_status), "to": _status_label(to_status)}))
+    _check_move(proposal, to_status)
     proposal.status = to_status
     proposal.updated_at = now
     event = _event(proposal, kind or "status", actor_kind=actor_kind, division=division, note=note,
@@ -336,6 +340,7 @@ def send_to_conference(actor, proposal, conference, now=None):
 def open_vote(actor, proposal, *, opens_at, closes_at, quorum=None, now=None):
     now = now or utcnow()
     _admin_only(actor)
+    _check_move(proposal, S.VOTING.value)  # the state first: its dates matter only if it may open
     if closes_at <= opens_at:
         raise ServiceError(_l("The vote must close after it opens."))
     if closes_at <= now:

@@ -18,10 +18,7 @@ document.addEventListener("submit", async (event) => {
     button.setAttribute("aria-pressed", data.supported ? "true" : "false");
     button.classList.toggle("primary", !data.supported);
     button.classList.toggle("secondary", data.supported);
-    // The same two labels and hint the server renders (data-label-*), so ko and en stay one wording.
-    const label = data.supported ? button.dataset.labelWithdraw : button.dataset.labelSupport;
-    // The visible label and its hidden twin that starts the accessible name (see _support.html).
-    button.querySelectorAll(":scope > [aria-hidden=true], :scope > .sr-only > span:first-child").forEach((el) => { el.textContent = label; });
+    // The label stays; aria-pressed (above) and the hint say whether the resident supports it.
     const hint = document.querySelector("[data-support-hint]");
     if (hint) hint.hidden = !data.supported;
     const sr = form.querySelector("[data-support-sr]");
