@@ -34,6 +34,13 @@ signed session cookie as Flask would (signature, Flask-Login's strong identifier
 session token) and splices their header, cached per user under `u:<id>` and `me` generations, into
 the anonymous page between the `<!--madang:...-->` markers of base.html. A message waiting to be
 flashed, a stale token or a changed address sends the request to Flask as before.
+
+A proposal's page carries a signed-in visitor's own controls (their support and follow state, the
+vote, the comment form, staff and admin links), so the middleware keeps each visitor's own copy, as
+Flask last rendered it for them with their CSRF token taken out, under the generations `all`,
+`p:<id>`, `u:<user id>` and `me`, and answers their next look at it from Redis. Their follows,
+reports and staff memberships (rows no public page shows) bump `u:<user id>` for that reason. The
+first look at each proposal is Flask's, with the shared parts from `cached_parts`.
 """
 import contextlib
 import hashlib
@@ -131,19 +138,28 @@ return {key, redis.call('GET', key)}
 """
 
 
+def _path_digest(environ):
+    path = environ.get("PATH_INFO", "") + "?" + environ.get("QUERY_STRING", "")
+    return hashlib.sha256(path.encode("latin-1", "replace")).hexdigest()
+
+
+def _script(client, source):
+    """`source` registered once per Redis client (EVALSHA afterwards)."""
+    script = _scripts.get((source, id(client)))
+    if script is None:
+        script = _scripts[(source, id(client))] = client.register_script(source)
+    return script
+
+
 def _lookup(client, scope, locale, environ, prefix="madang:page:"):
     """(the page's key, its stored bytes or None) for this request, read at one moment."""
-    path = environ.get("PATH_INFO", "") + "?" + environ.get("QUERY_STRING", "")
-    digest = hashlib.sha256(path.encode("latin-1", "replace")).hexdigest()
-    script = _scripts.get(id(client))
-    if script is None:
-        script = _scripts[id(client)] = client.register_script(_LOOKUP)
-    key, stored = script(keys=[_gen_key("all"), _gen_key(scope), *_soft_keys(scope)],
+    digest = _path_digest(environ)
+    key, stored = _script(client, _LOOKUP)(keys=[_gen_key("all"), _gen_key(scope), *_soft_keys(scope)],
                          args=[prefix, scope, f"{locale}:{digest}"], client=client)
     return key.decode(), stored
 
 
-_scripts = {}  # id(client) -> its registered lookup script
+_scripts = {}  # (source, id(client)) -> the registered script
 
 
 def _pack(headers, body):
@@ -182,15 +198,44 @@ _MARKERS = ((b"<!--madang:account-->", b"<!--/madang:account-->", "account"),
             (b"<!--madang:menu-->", b"<!--/madang:menu-->", "menu"))
 
 
+# A signed-in visitor's own copy of a proposal's page. KEYS = generations (all, p:<id>, u:<id>, me);
+# ARGV = key prefix, digest of the path.
+_MYPAGE_LOOKUP = """
+local a = redis.call('GET', KEYS[1]) or '0'
+local p = redis.call('GET', KEYS[2]) or '0'
+local u = redis.call('GET', KEYS[3]) or '0'
+local m = redis.call('GET', KEYS[4]) or '0'
+local key = ARGV[1] .. a .. ':' .. p .. ':' .. u .. ':' .. m .. ':' .. ARGV[2]
+return {key, redis.call('GET', key)}
+"""
+_MYPAGE_ENVIRON = "madang.mypage_key"  # the copy's key, from the middleware to Flask on a miss
+_MYPAGE_HEADER, _MYPAGE_CSRF_HEADER = "X-Madang-Mypage-Key", "X-Madang-Mypage-Csrf"  # never sent
+
+
+def _mypage_lookup(client, proposal_id, user_id, environ):
+    key, page = _script(client, _MYPAGE_LOOKUP)(
+        keys=[_gen_key("all"), _gen_key(f"p:{proposal_id}"), _gen_key(f"u:{user_id}"), _gen_key("me")],
+        args=[f"madang:mypage:{user_id}:", _path_digest(environ)], client=client)
+    return key.decode(), page
+
+
+def _store_mypage(response):
+    """After Flask rendered a proposal's page for a signed-in visitor: mark it for the middleware,
+    which keeps it (with this request's CSRF token taken out) as that visitor's own copy."""
+    key = request.environ.get(_MYPAGE_ENVIRON)
+    if (not key or response.status_code != 200 or response.mimetype != "text/html" or session.modified
+            or response.headers.get("Set-Cookie") or response.direct_passthrough
+            or not current_user.is_authenticated or "csrf_token" not in g):
+        return response
+    response.headers[_MYPAGE_HEADER] = key
+    response.headers[_MYPAGE_CSRF_HEADER] = g.csrf_token
+    return response
+
+
 def _personal_lookup(client, scope, user_id, environ):
-    path = environ.get("PATH_INFO", "") + "?" + environ.get("QUERY_STRING", "")
-    digest = hashlib.sha256(path.encode("latin-1", "replace")).hexdigest()
-    script = _scripts.get(("me", id(client)))
-    if script is None:
-        script = _scripts[("me", id(client))] = client.register_script(_PERSONAL_LOOKUP)
-    rkey, record, pkey, page = script(
+    rkey, record, pkey, page = _script(client, _PERSONAL_LOOKUP)(
         keys=[_gen_key("all"), _gen_key(scope), _gen_key(f"u:{user_id}"), _gen_key("me"), _SOFT_WAITING, _SOFT_WINDOW],
-        args=["madang:page:", scope, digest, f"madang:me:{user_id}:"], client=client)
+        args=["madang:page:", scope, _path_digest(environ), f"madang:me:{user_id}:"], client=client)
     return rkey.decode(), record, (pkey.decode() if pkey else None), page
 
 
@@ -288,7 +333,8 @@ class PageCacheMiddleware:
         whose cookie Flask would accept as it is, or None to let Flask decide."""
         if environ.get("REQUEST_METHOD") != "GET" or not self.app.config["PAGE_CACHE_ENABLED"]:
             return None
-        if environ.get("PATH_INFO", "") not in _LIST_PATHS:
+        path = environ.get("PATH_INFO", "")
+        if path not in _LIST_PATHS and not _DETAIL_PATH.fullmatch(path):
             return None
         cookie = parse_cookie(environ.get("HTTP_COOKIE", "")).get(self.session_cookie)
         if not cookie:
@@ -315,6 +361,8 @@ class PageCacheMiddleware:
         if found is None:
             return None
         user_id, token, raw_csrf = found
+        if m := _DETAIL_PATH.fullmatch(environ.get("PATH_INFO", "")):
+            return self._mypage(environ, start_response, int(m.group(1)), user_id, token, raw_csrf)
         try:
             client = _client(self.app)
             rkey, record, pkey, page = _personal_lookup(client, "lists", user_id, environ)
@@ -336,6 +384,27 @@ class PageCacheMiddleware:
         body = _splice(body, parts)
         if body is None:
             return None
+        headers = [(k, v) for k, v in headers if k.lower() not in ("cache-control", "vary")] + [
+            ("Cache-Control", "private, no-cache"), ("Vary", "Cookie"),
+            ("Content-Length", str(len(body))), ("X-Page-Cache", "hit-personal")]
+        start_response("200 OK", headers)
+        return [body]
+
+    def _mypage(self, environ, start_response, proposal_id, user_id, token, raw_csrf):
+        """A signed-in visitor's own copy of a proposal's page, as Flask last rendered it for them
+        under the same generations; None (Flask renders, and the copy is kept) on a miss."""
+        try:
+            key, stored = _mypage_lookup(_client(self.app), proposal_id, user_id, environ)
+        except redis.RedisError:
+            return None
+        if stored is None:
+            environ[_MYPAGE_ENVIRON] = key
+            return None
+        stored_token, _, page = stored.partition(b"\n")
+        if stored_token.decode() != token:
+            return None  # signed out elsewhere, or a new password: Flask ends this session
+        headers, body = _unpack(page)
+        body = body.replace(_CSRF_PLACEHOLDER.encode(), self._csrf.dumps(raw_csrf).encode())
         headers = [(k, v) for k, v in headers if k.lower() not in ("cache-control", "vary")] + [
             ("Cache-Control", "private, no-cache"), ("Vary", "Cookie"),
             ("Content-Length", str(len(body))), ("X-Page-Cache", "hit-personal")]
@@ -417,9 +486,16 @@ class PageCacheMiddleware:
             if key is not None:
                 headers = [(k, v) for k, v in headers if k != _KEY_HEADER]
                 captured.update(key=key, status=status, headers=headers)
+            mine = next((v for k, v in headers if k == _MYPAGE_HEADER), None)
+            if mine is not None:
+                token = next(v for k, v in headers if k == _MYPAGE_CSRF_HEADER)
+                headers = [(k, v) for k, v in headers if k not in (_MYPAGE_HEADER, _MYPAGE_CSRF_HEADER)]
+                captured.update(mine=mine, token=token, status=status, headers=headers)
             return start_response(status, headers, exc_info)
 
         result = self.wsgi_app(environ, capture)
+        if "mine" in captured:
+            return self._keep_mypage(result, captured, environ)
         if "key" not in captured:
             return result
         try:
@@ -434,6 +510,26 @@ class PageCacheMiddleware:
             except redis.RedisError as err:
                 log.warning("page not cached: %s", err)
         return [body]
+
+
+    def _keep_mypage(self, result, captured, environ):
+        try:
+            body = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        token = environ.get("HTTP_COOKIE") and _session_token_of(self, environ)
+        if captured["status"].startswith("200") and token:
+            page = body.replace(captured["token"].encode(), _CSRF_PLACEHOLDER.encode())
+            with contextlib.suppress(redis.RedisError):
+                _client(self.app).set(captured["mine"], token.encode() + b"\n" + _pack(captured["headers"], page),
+                                      ex=self.app.config["PAGE_CACHE_SECONDS"])
+        return [body]
+
+
+def _session_token_of(middleware, environ):
+    found = middleware._signed_in(environ)
+    return found[1] if found else None
 
 
 # --- the content of a page, for signed-in visitors too ----------------------------------------------
@@ -560,11 +656,18 @@ def _scopes_of(obj):
     return ("lists", f"p:{proposal_id}") if proposal_id is not None else ("lists",)
 
 
+# Rows no public page shows, but their user's own pages do (through this column).
+_PERSONAL_ROWS = {"proposal_follows": "user_id", "comment_reports": "reporter_id", "staff_memberships": "user_id"}
+
+
 def _user_scope_of(obj):
     """The signed-in header a row changes: its user's (the account, their in-app notices)."""
     table = getattr(obj, "__tablename__", None)
     if table == "users":
         return f"u:{obj.id}" if obj.id is not None else None
+    if table in _PERSONAL_ROWS:  # their follow button, their reports, their staff controls
+        user_id = getattr(obj, _PERSONAL_ROWS[table], None)
+        return f"u:{user_id}" if user_id is not None else "me"
     if table == "notifications" and obj.channel == "inapp":
         user_id = obj.recipient_user_id or getattr(obj.recipient_user, "id", None)
         return f"u:{user_id}" if user_id is not None else "me"
@@ -628,10 +731,11 @@ def _do_orm_execute(state):
         return
     table = getattr(state.statement, "table", None)
     name = getattr(table, "name", None)
-    if name in ("users", "notifications"):
+    if name in ("users", "notifications") or name in _PERSONAL_ROWS:
         # Whose header changes: the user the statement pins, or (unknown) everyone's.
         where = getattr(state.statement, "whereclause", None)
-        users = _ids_in(where, "id" if name == "users" else "recipient_user_id") if where is not None else None
+        column = {"users": "id", "notifications": "recipient_user_id"}.get(name) or _PERSONAL_ROWS[name]
+        users = _ids_in(where, column) if where is not None else _inserted_value(state.statement, column)
         _touch(state.session, {f"u:{i}" for i in users} if users else {"me"})
     if name in _IGNORED_TABLES:
         return
@@ -690,6 +794,7 @@ def init_app(app):
     app.before_request(_serve)
     app.after_request(_store)
     app.after_request(_store_personal)
+    app.after_request(_store_mypage)
     app.wsgi_app = PageCacheMiddleware(app.wsgi_app, app)
     if not event.contains(db.session, "after_commit", _after_commit):
         event.listen(db.session, "before_flush", _before_flush)

@@ -428,3 +428,103 @@ def test_a_flood_of_sympathies_refreshes_the_list_at_most_once_a_window_and_neve
     time.sleep(max(0.0, 1.55 - (time.monotonic() - opened)))
     assert listed() == ("miss", 3)  # the first reader after the window refreshes it
     assert listed() == ("hit", 3)
+
+
+# --- a proposal's page for a signed-in visitor: their own copy, answered before Flask --------------
+
+def pressed(html, cls):
+    """aria-pressed of the support ("support-button") or follow ("follow-button") toggle."""
+    match = re.search(rf'class="[^"]*{cls}"\s+aria-pressed="(true|false)"', html)
+    return match.group(1) if match else None
+
+
+def test_a_signed_in_visitors_second_look_at_a_proposal_is_their_own_copy_before_flask(
+        app, db, proposal, residents, login_as, client):
+    from tests.test_query_counts import counting
+
+    pid = proposal.id
+    login_as(residents[1])
+    warm(client, f"/proposals/{pid}")
+    first = client.get(f"/proposals/{pid}")
+    db.session.remove()
+    with counting(db.engine) as statements:
+        again = client.get(f"/proposals/{pid}")
+    html = again.get_data(as_text=True)
+    assert again.headers["X-Page-Cache"] == "hit-personal" and statements == []
+    assert first.get_data(as_text=True) == html
+    assert again.headers["Cache-Control"] == "private, no-cache" and "Cookie" in again.headers["Vary"]
+    assert "Content-Security-Policy" in again.headers and "X-Madang-Mypage-Key" not in again.headers
+    assert "신림천 산책로 조명 설치" in html and SIGN_OUT in html and CSRF not in html
+    assert pressed(html, "support-button") == "false" and count_on(html) == 0
+    # The token put in is this session's own: supporting with it works, and shows at once.
+    token = re.search(rf'action="/proposals/{pid}/support"[^>]*>\s*<input[^>]*name="csrf_token"[^>]*value="([^"]+)"',
+                      html).group(1)
+    assert client.post(f"/proposals/{pid}/support", data={"csrf_token": token}).status_code == 302
+    client.get(f"/proposals/{pid}")  # shows (and uses up) "Thank you for your support."
+    after = client.get(f"/proposals/{pid}").get_data(as_text=True)
+    assert pressed(after, "support-button") == "true" and count_on(after) == 1
+
+
+def test_following_shows_on_the_visitors_own_copy_at_once(app, db, proposal, residents, login_as, client):
+    pid = proposal.id
+    login_as(residents[1])
+    warm(client, f"/proposals/{pid}")
+    assert pressed(client.get(f"/proposals/{pid}").get_data(as_text=True), "follow-button") == "false"
+    service.follow(db.session.merge(residents[1]), db.session.merge(proposal))
+    db.session.commit()
+    response = client.get(f"/proposals/{pid}")
+    assert pressed(response.get_data(as_text=True), "follow-button") == "true"
+    assert response.headers.get("X-Page-Cache") != "hit-personal"  # rendered afresh, then kept
+    service.unfollow(db.session.merge(residents[1]), db.session.merge(proposal))
+    db.session.commit()
+    assert pressed(client.get(f"/proposals/{pid}").get_data(as_text=True), "follow-button") == "false"
+
+
+def test_each_visitor_gets_only_their_own_copy(app, db, proposal, residents, login_as, client):
+    """The author sees no support button on their own proposal; another resident's copy has one."""
+    pid = proposal.id
+    login_as(residents[1])
+    warm(client, f"/proposals/{pid}")
+    assert client.get(f"/proposals/{pid}").headers["X-Page-Cache"] == "hit-personal"
+    author = app.test_client()
+    author.post("/auth/login", data={"email": residents[0].email, "password": "correct horse 42",
+                                     "csrf_token": _token(author)})
+    author.get(f"/proposals/{pid}")
+    mine = author.get(f"/proposals/{pid}")
+    again = author.get(f"/proposals/{pid}")
+    assert again.headers["X-Page-Cache"] == "hit-personal"
+    assert pressed(again.get_data(as_text=True), "support-button") is None
+    assert again.get_data(as_text=True).count(SIGN_OUT) == mine.get_data(as_text=True).count(SIGN_OUT) == 1
+    assert pressed(client.get(f"/proposals/{pid}").get_data(as_text=True), "support-button") == "false"
+
+
+def test_joining_the_division_in_charge_shows_the_staff_control_at_once(app, db, proposal, residents, login_as,
+                                                                          client):
+    pid = proposal.id
+    login_as(residents[2])
+    warm(client, f"/proposals/{pid}")
+    assert "/staff/proposals/" not in client.get(f"/proposals/{pid}").get_data(as_text=True)
+    staff = db.session.merge(residents[2])
+    staff.role = "staff"
+    db.session.commit()  # the role alone is a change of the account; the membership below is not
+    client.get(f"/proposals/{pid}")
+    assert client.get(f"/proposals/{pid}").headers["X-Page-Cache"] == "hit-personal"
+    db.session.add(StaffMembership(user_id=staff.id, division_id=db.session.merge(proposal).division_id))
+    db.session.commit()
+    html = client.get(f"/proposals/{pid}").get_data(as_text=True)
+    assert f'href="/staff/proposals/{pid}"' in html
+
+
+def test_a_signed_out_session_replayed_gets_no_copy_of_a_proposal(app, db, proposal, residents, login_as, client):
+    pid = proposal.id
+    login_as(residents[1])
+    warm(client, f"/proposals/{pid}")
+    html = client.get(f"/proposals/{pid}").get_data(as_text=True)
+    stolen = client.get_cookie("session").value
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    client.post("/auth/logout", data={"csrf_token": token})
+    other = app.test_client()
+    other.set_cookie("session", stolen)
+    replay = other.get(f"/proposals/{pid}")
+    assert replay.headers.get("X-Page-Cache") != "hit-personal"
+    assert SIGN_OUT not in replay.get_data(as_text=True)
