@@ -307,6 +307,18 @@ def main():
                 results.append((name, who, r))
                 print(f"  {name:<24} {who:<10} {r['rps']:8.0f} req/s", flush=True)
 
+        name = "detail, 50 comments, first look"
+        if not only or name in only:
+            # Each request by another resident (the sympathy row's residents, before they support):
+            # no one has their own copy of the page yet, so each is rendered by Flask.
+            path = f"/proposals/{ids['detail']}"
+            r = run_wrk(base + path, args.seconds, args.connections, WRK_DIR / "first_look.lua",
+                        (files["support"], 2))
+            if "REPEATED 0" not in r["raw"]:
+                print("  (the residents ran out: some requests were second looks)", flush=True)
+            results.append((name, "signed in", r))
+            print(f"  {name:<24} signed in  {r['rps']:8.0f} req/s", flush=True)
+
         if not only or "support" in only:
             r = run_wrk(f"{base}/proposals/{ids['support']}/support", args.seconds, args.connections,
                         WRK_DIR / "support.lua", (f"/proposals/{ids['support']}/support", files["support"], 2))
