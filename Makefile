@@ -48,7 +48,7 @@ test: $(DEV_STAMP)
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 
-## bench: the speed table of docs/benchmarks.md (PostgreSQL, gunicorn, Redis, wrk; ~8 minutes).
+## bench: the speed table of docs/benchmarks.md (PostgreSQL, gunicorn, Redis, wrk; about 10 minutes).
 BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/madang_bench
 export BENCH_DATABASE_URL
 bench: $(DEV_STAMP) i18n-compile
