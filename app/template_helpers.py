@@ -120,6 +120,35 @@ def current_rules_global():
     return current_rules()
 
 
+def rules_summary(kind):
+    """How proposals move, from the rules in force (never hard-coded numbers): "list" for the
+    proposals list, "new" for the proposal form; a special participation period is said first."""
+    from flask_babel import gettext as _
+
+    from app.models.base import utcnow
+    from app.services.rules import active_special_period, current_rules
+
+    rules = current_rules()
+    numbers = {"review": format_decimal(rules.review_threshold), "mayor": format_decimal(rules.mayor_threshold),
+               "days": rules.answer_days}
+    if rules.use_business_days:
+        clock = _("within %(days)s business days (weekends and public holidays not counted)", **numbers)
+    else:
+        clock = _("within %(days)s days", **numbers)
+    period = active_special_period(utcnow())
+    if period is not None:
+        title = period.title_en if str(get_locale()) == "en" else period.title_ko
+        special = _("Special participation period “%(title)s” until %(end)s: every new proposal goes straight to "
+                    "the division in charge, which answers %(clock)s.", title=title, end=seoul_date(period.ends_on),
+                    clock=clock)
+        return special + " " + _("At %(mayor)s supporters the Mayor answers too.", **numbers)
+    if kind == "new":
+        return _("At %(review)s supporters your proposal goes to the division in charge, which answers "
+                 "%(clock)s. You will see a preview before it is registered.", clock=clock, **numbers)
+    return _("Residents propose; at %(review)s supporters the division in charge reviews the proposal and "
+             "answers %(clock)s, and at %(mayor)s the Mayor answers too.", clock=clock, **numbers)
+
+
 def vote_result_text(proposal):
     """The outcome of a finished vote, in words."""
     from flask_babel import gettext as _
@@ -182,6 +211,7 @@ def init_app(app):
     app.jinja_env.globals["unread_notifications"] = unread_notifications
     app.jinja_env.globals["timeline_text"] = timeline_text
     app.jinja_env.globals["current_rules"] = current_rules_global
+    app.jinja_env.globals["rules_summary"] = rules_summary
     app.jinja_env.globals["why_not_comment"] = why_not_comment
     app.jinja_env.globals["vote_result_text"] = vote_result_text
     app.jinja_env.globals["audit_action"] = audit_action

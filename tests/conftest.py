@@ -243,3 +243,14 @@ def welfare(db):
     from app.models import Category
 
     return db.session.execute(select(Category).filter_by(slug="health-welfare")).scalar_one()
+
+
+@pytest.fixture
+def proposal(db, residents, welfare):
+    """An open proposal of the welfare category (복지정책과), by a verified resident of 보라매동."""
+    from app.services import proposals as service
+
+    created = service.create_proposal(residents(1)[0], title="어르신 무료 급식소 확대",
+                                      body="관악구 어르신 급식소를 늘려 주세요. " * 3, category=welfare)
+    db.session.commit()
+    return created

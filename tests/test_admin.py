@@ -1,4 +1,6 @@
 """The platform officer verifies residents (CLI and page) and edits divisions."""
+import re
+
 import pytest
 
 from app.models import Division, User
@@ -173,3 +175,23 @@ def test_marking_a_notice_read_with_a_junk_id_is_not_found_and_marks_nothing(app
     assert forms.submit("/notifications/", {"id": str(unread.id)}, action="/notifications/read").status_code == 302
     db.session.refresh(unread)
     assert unread.read_at is not None
+
+
+@pytest.mark.parametrize("locale, resident_message, staff_message", [
+    ("en", "A resident belongs to no division", "Division staff belong to a division: choose one."),
+    ("ko", "주민은 부서에 속하지 않습니다", "부서 담당자는 부서에 속해야 합니다"),
+])
+def test_a_resident_with_a_division_or_staff_without_one_is_refused_with_the_choice_kept(
+        forms, make_user, login_as, db, locale, resident_message, staff_message):
+    login_as(make_user("admin@example.com", role="admin", locale=locale))
+    account = make_user("someone@example.com")
+    division = db.session.query(Division).filter_by(name_ko="복지정책과").one()
+    page = f"/admin/users/{account.id}"
+    refused = forms.submit(page, {"role": "resident", "division": str(division.id)})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and resident_message in html
+    assert re.search(rf'<option selected value="{division.id}">|<option value="{division.id}" selected>', html)
+    refused = forms.submit(page, {"role": "staff"})
+    assert refused.status_code == 400 and staff_message in refused.get_data(as_text=True)
+    db.session.refresh(account)
+    assert account.role == "resident" and account.memberships == []

@@ -55,14 +55,6 @@ def admin(make_user):
     return make_user("admin@gwanak.example", role="admin", display_name=ADMIN_NAME)
 
 
-@pytest.fixture
-def proposal(db, residents, welfare):
-    created = service.create_proposal(residents(1)[0], title="어르신 무료 급식소 확대",
-                                      body="관악구 어르신 급식소를 늘려 주세요. " * 3, category=welfare)
-    db.session.commit()
-    return created
-
-
 def support_n(db, proposal, people, now=None):
     for person in people:
         service.support_proposal(person, proposal, now=now)
@@ -667,10 +659,14 @@ def test_a_vote_that_would_already_be_over_is_refused_and_the_proposal_stays_at_
     """Opening a vote whose closing time has passed would reject the proposal at the next tick, with no votes."""
     login_as(admin)
     page = f"/admin/proposals/{proposal.id}"
-    forms.submit(page, {"opens_at": "2020-01-01T00:00", "closes_at": "2020-01-02T00:00"}, action=f"{page}/vote/open")
+    refused = forms.submit(page, {"opens_at": "2020-01-01T00:00", "closes_at": "2020-01-02T00:00"},
+                           action=f"{page}/vote/open")
     db.session.refresh(proposal)
     assert proposal.status == "at_conference" and proposal.vote_closes_at is None
-    assert "마감 시각이 이미 지났습니다" in client.get(page).get_data(as_text=True)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "마감 시각이 이미 지났습니다" in html
+    # The form comes back with the times that were typed.
+    assert 'value="2020-01-01T00:00"' in html and 'value="2020-01-02T00:00"' in html
     with pytest.raises(ServiceError):
         service.open_vote(admin, proposal, opens_at=datetime(2020, 1, 1, tzinfo=UTC),
                           closes_at=datetime(2020, 1, 2, tzinfo=UTC))

@@ -37,15 +37,6 @@ def staff(db, make_user, welfare):
     return officer
 
 
-@pytest.fixture
-def proposal(db, residents, welfare):
-    author = residents(1)[0]
-    created = service.create_proposal(author, title="어르신 무료 급식소 확대", body="관악구 어르신 급식소를 늘려 주세요. " * 3,
-                                      category=welfare)
-    db.session.commit()
-    return created
-
-
 def alerts(db, event):
     return db.session.execute(select(func.count()).select_from(Notification).where(
         Notification.event == event, Notification.channel == "email",

@@ -147,6 +147,22 @@ def set_role(user, role):
     return user
 
 
+def set_role_and_division(user, role, division=None):
+    """The admin's account page: a role, and optionally one more division. A resident belongs to no
+    division, and division staff to at least one (else they would get no inbox and no alerts)."""
+    from app.models import Role
+
+    if role == Role.RESIDENT.value and (division is not None or user.memberships):
+        raise ServiceError(_l("A resident belongs to no division: choose the division staff role, or remove "
+                              "the divisions first."))
+    if role == Role.STAFF.value and division is None and not user.memberships:
+        raise ServiceError(_l("Division staff belong to a division: choose one."))
+    set_role(user, role)
+    if division is not None:
+        add_to_division(user, division)
+    return user
+
+
 def add_to_division(user, division):
     """Make `user` staff of `division` (alerts by email on, SMS off until they choose)."""
     from app.models import Role, StaffMembership

@@ -1,4 +1,6 @@
 """Opinions (의견) on proposals: comments, one level of replies, reports and moderation."""
+from datetime import timedelta
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -7,6 +9,8 @@ from app.models import Comment, CommentReport, ProposalStatus
 from app.models.base import utcnow
 from app.notifications import Recipient, alert_division, notify
 from app.services import ServiceError, permissions
+
+DOUBLE_SUBMIT_WINDOW = timedelta(minutes=2)
 
 
 def add_comment(user, proposal, body, parent=None, now=None):
@@ -20,6 +24,15 @@ def add_comment(user, proposal, body, parent=None, now=None):
             raise ServiceError(_l("You cannot reply to that comment."))
         if parent.parent_id is not None:
             parent = parent.parent  # one level of replies: answer the thread's first comment
+    # A double submit (a second click, a resent form) posts one comment: the same text by the same
+    # person on the same thread moments ago is that comment.
+    same = db.session.execute(
+        select(Comment).filter_by(proposal_id=proposal.id, author_id=user.id, body=body,
+                                  parent_id=parent.id if parent is not None else None)
+        .where(Comment.created_at >= now - DOUBLE_SUBMIT_WINDOW).order_by(Comment.id.desc())
+    ).scalars().first()
+    if same is not None:
+        return same
     # Official only from a member of the division in charge: its name is shown as the signer, and
     # an admin who is not in that division speaks for themselves.
     official = user.is_staff and permissions.is_member(user, proposal.division)
@@ -62,6 +75,8 @@ def hide_comment(actor, comment, reason, now=None):
         raise ServiceError(_l("Only the platform officer can do this."))
     if not (reason or "").strip():
         raise ServiceError(_l("Give the reason; the author will see it."))
+    if comment.hidden_at is not None:  # its author was told the first reason; it stays the one shown
+        raise ServiceError(_l("This comment is already hidden."))
     comment.hidden_at, comment.hidden_reason = now, reason
     for report in db.session.execute(select(CommentReport).filter_by(comment_id=comment.id, resolved_at=None)).scalars():
         report.resolved_at = now

@@ -119,8 +119,11 @@ def create_proposal(author, *, title, body, category, dong=None, submission_key=
         raise ServiceError(_l("Only verified residents can propose. Ask the district office to verify you."))
     if submission_key:
         existing = db.session.execute(select(Proposal).filter_by(submission_key=submission_key)).scalar_one_or_none()
-        if existing is not None:
+        if existing is not None and (existing.title, existing.body) == (title, body):
             return existing  # the same form sent twice
+        if existing is not None:  # sent, then changed and sent again (Back, edit, register)
+            raise ServiceError(_l("This form was already registered as “%(title)s”. Your changed text is kept "
+                                  "below: register it again to make it a new proposal.", title=existing.title))
     rules = current_rules()
     proposal = Proposal(
         title=title, body=body, category=category, dong=dong, division=category.default_division,

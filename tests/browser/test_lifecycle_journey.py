@@ -14,11 +14,13 @@ TEXT = {
     "ko": {"propose": "정책 제안하기", "preview": "미리 보기", "register": "제안 등록하기", "inbox": "부서 업무함",
            "publish": "답변 공개하기", "accepted": "수용", "timeline": "진행 경과", "bell": "알림",
            "answer_notice": "[답변 완료] {title}", "review_notice": "[부서 검토] {title}",
-           "answered_event": re.compile(r"복지정책과\S*\s*답변")},
+           "answered_event": re.compile(r"복지정책과\S*\s*답변"), "thanks": "공감해 주셔서 감사합니다.",
+           "in_review": "부서 검토"},
     "en": {"propose": "Propose a policy", "preview": "Preview", "register": "Register the proposal",
            "inbox": "Division inbox", "publish": "Publish the answer", "accepted": "Accepted", "timeline": "Timeline",
            "bell": "Notifications", "answer_notice": "[Answered] {title}", "review_notice": "[Division review] {title}",
-           "answered_event": re.compile(r"Welfare Policy Division answered")},
+           "answered_event": re.compile(r"Welfare Policy Division answered"), "thanks": "Thank you for your support.",
+           "in_review": "Division review"},
 }
 
 # Set before a click; still there afterwards only if the page was not reloaded.
@@ -73,11 +75,15 @@ def test_a_proposal_goes_from_a_resident_to_the_divisions_answer(browser, live_s
         pytest.fail("the support button cannot be reached with Tab")
     name_before = page.evaluate("() => document.activeElement.innerText")
     page.evaluate(MARK)
-    page.keyboard.press("Enter")
+    # The fifth sends it to the division's review: more than the count changes, so the page reloads
+    # and shows the proposal as it is now, with the thanks.
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.evaluate(STILL_MARKED) is None
     expect(page.locator(".support-button")).to_have_attribute("aria-pressed", "true")
-    assert page.evaluate(STILL_MARKED) == "kept"
     assert page.locator("[data-support-count]").all_inner_texts() == ["5", "5"]  # the header fact too
-    assert "5" in page.locator("[data-support-live]").inner_text()
+    assert t["thanks"] in page.locator(".flash").inner_text()
+    assert t["in_review"] in page.locator(".krds-badge.status-in_review").first.inner_text()
     assert name_before
     context.close()
 

@@ -81,9 +81,8 @@ def user(user_id):
         return redirect(url_for("admin.user", user_id=account.id))
     if form.validate_on_submit():
         try:
-            accounts.set_role(account, form.role.data)
-            if form.division.data:
-                accounts.add_to_division(account, db.session.get(Division, int(form.division.data)))
+            division = db.session.get(Division, int(form.division.data)) if form.division.data else None
+            accounts.set_role_and_division(account, form.role.data, division)
         except ServiceError as err:
             db.session.rollback()
             flash(err.message, "error")
@@ -219,15 +218,30 @@ def delete_special_period(period_id):
 
 # --- one proposal: hide, conference, vote --------------------------------------------------------
 
-def _proposal_page(proposal, hide_form=None, conference_form=None, vote_form=None, status=200):
+def _proposal_page(proposal, hide_form=None, conference_form=None, vote_form=None, status=200, unsent=None,
+                   unsent_status=None):
     from app.models import PolicyConference
 
     conferences = db.session.execute(select(PolicyConference).order_by(PolicyConference.held_on.desc())).scalars().all()
     return render_template(
         "admin/proposal.html", proposal=proposal, hide_form=hide_form or HideForm(),
         conference_form=conference_form or ConferenceForm(), vote_form=vote_form or VoteOpenForm(),
-        conferences=conferences, button=UnverifyResidentForm(),
+        conferences=conferences, button=UnverifyResidentForm(), unsent=unsent, unsent_status=unsent_status,
     ), status
+
+
+def _run_form(proposal, action, success, form, field, shown_in, **page):
+    """`_run` for a form with typed content: a refusal shows the form again with what was typed
+    (or, if the proposal has moved on and the form is gone, that content read-only) and the reason."""
+    try:
+        action()
+        db.session.commit()
+    except ServiceError as err:
+        db.session.rollback()
+        form[field].errors.append(err.message)
+        return _proposal_page(proposal, status=409, unsent=form, unsent_status=shown_in, **page)
+    flash(success, "success")
+    return redirect(url_for("admin.proposal", proposal_id=proposal.id))
 
 
 def _admin_proposal(proposal_id):
@@ -293,8 +307,15 @@ def send_to_conference(proposal_id):
         form = ConferenceForm()
         if not form.validate_on_submit():
             return _proposal_page(proposal, conference_form=form, status=400)
-        conference = service.create_conference(current_user, title=form.title.data, held_on=form.held_on.data,
-                                               agenda=form.agenda.data, minutes=form.minutes.data)
+
+
+        def create_and_send():
+            conference = service.create_conference(current_user, title=form.title.data, held_on=form.held_on.data,
+                                                   agenda=form.agenda.data, minutes=form.minutes.data)
+            service.send_to_conference(current_user, proposal, conference)
+
+        return _run_form(proposal, create_and_send, _("The proposal goes to the policy conference."),
+                         form, "title", "answered", conference_form=form)
     return _run(proposal, lambda: service.send_to_conference(current_user, proposal, conference),
                 _("The proposal goes to the policy conference."))
 
@@ -310,8 +331,9 @@ def open_vote(proposal_id):
         return _proposal_page(proposal, vote_form=form, status=400)
     opens = form.opens_at.data.replace(tzinfo=seoul())
     closes = form.closes_at.data.replace(tzinfo=seoul())
-    return _run(proposal, lambda: service.open_vote(current_user, proposal, opens_at=opens, closes_at=closes,
-                                                    quorum=form.quorum.data), _("The residents' vote is open."))
+    return _run_form(proposal, lambda: service.open_vote(current_user, proposal, opens_at=opens, closes_at=closes,
+                                                         quorum=form.quorum.data), _("The residents' vote is open."),
+                     form, "closes_at", "at_conference", vote_form=form)
 
 
 @bp.route("/proposals/<id:proposal_id>/vote/close", methods=["POST"])

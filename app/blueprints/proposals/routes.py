@@ -123,6 +123,8 @@ def _detail_context(proposal, comment_form=None):
         # anonymous visitor gets is the same for everyone, and can be cached (app/page_cache.py).
         **({"comment_form": comment_form or CommentForm(), "vote_form": VoteForm(), "button": ButtonForm()}
            if signed_in else {"comment_form": None, "vote_form": None, "button": None}),
+        # A refused reply comes back in the main form, still a reply to its comment.
+        "replying_to": parse_id(comment_form.parent_id.data) if comment_form is not None else None,
         "overdue": rules_service.is_overdue(proposal.answer_due_at, now) if proposal.status == "in_review" else False,
         "rules": rules_service.current_rules(),
     }
@@ -215,6 +217,10 @@ def _create(form, files):
     except ServiceError as err:
         db.session.rollback()
         flash(err.message, "error")
+        # A fresh key (the old one named a registered proposal), the staged files moved with it.
+        old, form.submission_key.data = form.submission_key.data, uuid.uuid4().hex
+        if _staging_dir(old).exists():
+            shutil.move(_staging_dir(old), _staging_dir(form.submission_key.data))
         return render_template("proposals/new.html", form=form, staged=files), 400
     shutil.rmtree(_staging_dir(form.submission_key.data), ignore_errors=True)
     flash(_("Your proposal has been registered."), "success")
@@ -257,6 +263,7 @@ def support(proposal_id):
         return current_app.login_manager.unauthorized()
     withdraw = request.form.get("action") == "withdraw"
     ok = ButtonForm().validate_on_submit()
+    status_before, moved = proposal.status, False
     try:
         if not ok:
             abort(400)
@@ -266,6 +273,7 @@ def support(proposal_id):
         else:
             count = service.support_proposal(current_user, proposal)
             message = _("Thank you for your support.")
+        moved = proposal.status != status_before  # read before the commit expires it
         db.session.commit()
         category, supported = "success", not withdraw  # known without reading anything again
     except ServiceError as err:
@@ -274,8 +282,13 @@ def support(proposal_id):
         proposal = db.session.get(Proposal, proposal_id)
         count, supported = proposal.support_count, service.has_supported(current_user, proposal)
     if _wants_json():
+        # A sympathy that moved the proposal on (to review) changes more than the count: the page
+        # reloads, and the message waits for it.
+        if moved:
+            flash(message, category)
         body = jsonify(ok=category == "success", message=message, supported=supported, count=count,
-                       count_text=format_decimal(count),
+                       reload=moved, count_text=format_decimal(count),
+                       count_word=ngettext("supporter", "supporters", count),
                        status_text=ngettext("%(num)s supporter", "%(num)s supporters", count),
                        status_text_so_far=ngettext("%(num)s supporter so far", "%(num)s supporters so far", count))
         return body, 200 if category == "success" else 409

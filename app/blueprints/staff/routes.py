@@ -29,7 +29,7 @@ def _proposal_or_404(proposal_id):
     return proposal
 
 
-def _page(proposal, answer_form=None, transfer_form=None, result_form=None, preview=None, status=200):
+def _page(proposal, answer_form=None, transfer_form=None, result_form=None, preview=None, status=200, unsent=None):
     transfer_form = transfer_form or TransferForm()
     divisions = db.session.execute(select(Division).where(Division.is_active).order_by(Division.name_ko)).scalars()
     transfer_form.division.choices = [("", _("Choose…"))] + [(str(d.id), d.name) for d in divisions
@@ -38,6 +38,7 @@ def _page(proposal, answer_form=None, transfer_form=None, result_form=None, prev
     return render_template(
         "staff/proposal.html", proposal=proposal, answer_form=answer_form or AnswerForm(),
         transfer_form=transfer_form, result_form=result_form or ResultForm(), button=ButtonForm(), preview=preview,
+        unsent=unsent,
         can_answer=permissions.can_answer(current_user, proposal),
         can_answer_as_mayor=permissions.can_answer_as_mayor(current_user, office) and proposal.mayor_requested_at
         and not any(a.kind == "mayor" for a in proposal.answers),
@@ -73,9 +74,10 @@ def answer(proposal_id):
             service.answer_proposal(current_user, proposal, decision=form.decision.data, body=form.body.data)
         db.session.commit()
     except ServiceError as err:
+        # Refused (answered meanwhile, moved on): the text comes back, in the form or read-only.
         db.session.rollback()
-        flash(err.message, "error")
-        return redirect(url_for("staff.proposal", proposal_id=proposal.id))
+        form.body.errors.append(err.message)
+        return _page(proposal, answer_form=form, status=409, unsent=form)
     flash(_("The answer has been published."), "success")
     return redirect(url_for("proposals.detail", proposal_id=proposal.id))
 

@@ -13,6 +13,10 @@ document.addEventListener("submit", async (event) => {
       method: "POST", body: new FormData(form), headers: { Accept: "application/json" }, credentials: "same-origin",
     });
     const data = await response.json();  // 409 carries a message too (already supported, closed…)
+    if (data.reload) {  // this sympathy moved the proposal on (to review): show the page as it is now
+      window.location.reload();
+      return;
+    }
     const action = form.querySelector("input[name=action]");
     action.value = data.supported ? "withdraw" : "support";
     button.setAttribute("aria-pressed", data.supported ? "true" : "false");
@@ -25,6 +29,7 @@ document.addEventListener("submit", async (event) => {
     if (sr) sr.textContent = ", " + data.status_text_so_far;
     // Every place showing the count: the box beside the button and the "Supporters" fact in the header.
     document.querySelectorAll("[data-support-count]").forEach((el) => { el.textContent = data.count_text; });
+    document.querySelectorAll("[data-support-word]").forEach((el) => { el.textContent = data.count_word; });
     if (live) live.textContent = data.message + " " + data.status_text;
   } catch (error) {
     form.submit();  // fall back to a normal post
