@@ -268,3 +268,32 @@ def test_the_mayors_due_date_is_shown_only_while_the_mayor_owes_the_answer(db, p
     db.session.commit()
     html = text_of(client.get(f"/proposals/{proposal.id}"))
     assert "구청장 답변입니다." in html and "Mayor's answer due" not in html
+
+
+def test_deleting_a_special_period_twice_says_it_is_gone(db, make_user, forms, login_as):
+    admin = make_user("admin@example.com", role="admin", locale="en")
+    today = datetime.now(UTC).date()
+    period = SpecialPeriod(title_ko="집중 기간", title_en="Focus weeks", starts_on=today, ends_on=today + timedelta(days=7))
+    db.session.add(period)
+    db.session.commit()
+    login_as(admin)
+    url = f"/admin/special-periods/{period.id}/delete"
+    assert forms.submit("/admin/rules", {}, action=url).status_code == 302
+    again = forms.submit("/admin/rules", {}, action=url, follow_redirects=True)
+    assert again.status_code == 200
+    assert "That special participation period has already been deleted." in text_of(again)
+
+
+@pytest.mark.parametrize("locale, item", [
+    ("en", '">I agree to the collection and use of my personal information as described above</a>: '),
+    ("ko", '">위와 같이 개인정보를 수집·이용하는 데 동의합니다</a>: '),
+])
+def test_a_sentence_label_loses_its_full_stop_before_the_colon_in_the_error_summary(client, locale, item):
+    client.set_cookie("madang_lang", locale)
+    page = client.get("/auth/register").get_data(as_text=True)
+    token = csrf_from(page)
+    response = client.post("/auth/register", data={"csrf_token": token, "email": "new@example.com",
+                                                   "display_name": "새 주민", "password": "correct horse 42",
+                                                   "password2": "correct horse 42", "locale": locale})
+    summary = text_of(response).split('class="form-error-summary"', 1)[1].split("</div>", 1)[0]
+    assert item in summary

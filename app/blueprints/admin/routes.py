@@ -208,7 +208,10 @@ def delete_special_period(period_id):
     from app.models import SpecialPeriod
     from app.services import rules as rules_service
 
-    period = db.session.get(SpecialPeriod, period_id) or abort(404)
+    period = db.session.get(SpecialPeriod, period_id)
+    if period is None:  # deleted already (a second click, another tab): say so on the rules page
+        flash(_("That special participation period has already been deleted."), "info")
+        return redirect(url_for("admin.rules"))
     if UnverifyResidentForm().validate_on_submit():
         rules_service.delete_special_period(current_user, period)
         db.session.commit()
