@@ -297,3 +297,33 @@ def test_a_sentence_label_loses_its_full_stop_before_the_colon_in_the_error_summ
                                                    "password2": "correct horse 42", "locale": locale})
     summary = text_of(response).split('class="form-error-summary"', 1)[1].split("</div>", 1)[0]
     assert item in summary
+
+
+@pytest.mark.parametrize("locale, message", [
+    ("en", "This proposal is no longer with your division (it was transferred or hidden), so your answer was not published."),
+    ("ko", "이 제안은 더 이상 소속 부서의 업무가 아니므로(이관 또는 숨김), 답변이 공개되지 않았습니다."),
+])
+def test_an_answer_to_a_proposal_transferred_away_meanwhile_is_given_back(db, proposal, make_user, client, welfare,
+                                                                          locale, message):
+    from app.models import Division
+
+    officer = make_user("welfare-officer@example.com", role="staff", locale=locale)
+    db.session.add(StaffMembership(user=officer, division=welfare.default_division))
+    admin = make_user("admin@example.com", role="admin")
+    db.session.commit()
+    browser = FormClient(client)
+    browser.submit("/auth/login", {"email": officer.email, "password": PASSWORD})
+    page = f"/staff/proposals/{proposal.id}"
+    browser.client.get(page)
+    token = csrf_from(browser.client.get(page).get_data(as_text=True))
+    other = db.session.execute(select(Division).filter_by(name_ko="어르신지원과")).scalar_one()
+    service.transfer_proposal(admin, db.session.merge(proposal), other, "어르신 소관입니다.")
+    db.session.commit()
+    response = browser.client.post(f"{page}/answer", data={"csrf_token": token, "decision": "accepted",
+                                                           "action": "submit", "body": "복지정책과의 답변 초안입니다."})
+    html = text_of(response)
+    assert response.status_code == 409 and message in html
+    assert "복지정책과의 답변 초안입니다." in html
+    # Without a valid token nothing is echoed: the page is simply not found.
+    forged = browser.client.post(f"{page}/answer", data={"decision": "accepted", "body": "위조된 글"})
+    assert forged.status_code in (400, 404) and "위조된 글" not in forged.get_data(as_text=True)

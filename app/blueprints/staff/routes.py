@@ -60,8 +60,17 @@ def proposal(proposal_id):
 
 @bp.route("/proposals/<id:proposal_id>/answer", methods=["POST"])
 def answer(proposal_id):
-    proposal = _proposal_or_404(proposal_id)
     form = AnswerForm()
+    moved_away = db.session.get(Proposal, proposal_id)
+    if (moved_away is not None and not moved_away.is_imported
+            and not permissions.can_see_staff_page(current_user, moved_away, service.mayor_office())):
+        # Transferred (or hidden) while the answer was being written: the text comes back, nothing more.
+        form.validate_on_submit()
+        if form.body.data and "csrf_token" not in form.errors:
+            form.body.errors.append(_("This proposal is no longer with your division (it was transferred or "
+                                      "hidden), so your answer was not published."))
+            return render_template("staff/unsent.html", form=form), 409
+    proposal = _proposal_or_404(proposal_id)
     if not form.validate_on_submit():
         return _page(proposal, answer_form=form, status=400)
     if request.form.get("action") != "submit":
