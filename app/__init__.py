@@ -18,7 +18,7 @@ def create_app(config=None):
 
     sms.check_config(app.config)  # e.g. SMS_API_URL must be https:// in production: fail now, not at 3 a.m.
 
-    from app import cli, database, errors, forms_common, i18n, login, page_cache, redis_store, security, template_helpers
+    from app import cli, database, errors, fast_support, forms_common, i18n, login, page_cache, redis_store, security, template_helpers
     from app.extensions import csrf, db, limiter, migrate
     from app.notifications import outbox
 
@@ -38,6 +38,7 @@ def create_app(config=None):
     outbox.init_app(app)
     database.init_app(app)
     page_cache.init_app(app)
+    fast_support.init_app(app)  # outside the page cache: sympathies sent by the page's script
 
     from app.blueprints import register_blueprints
     from app.urls import init_app as register_converters

@@ -318,6 +318,36 @@ def _store(response):
     return response
 
 
+class SignedSession:
+    """A signed-in visitor's session, read from the cookie as Flask and Flask-Login would read it."""
+
+    def __init__(self, app):
+        self.app = app
+        self.cookie_name = app.config["SESSION_COOKIE_NAME"]
+        self.serializer = app.session_interface.get_signing_serializer(app)
+        self.csrf = URLSafeTimedSerializer(app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key,
+                                           salt="wtf-csrf-token")
+
+    def read(self, environ):
+        """(user id, account session token, raw CSRF token, the session's data) if the cookie is
+        signed, not expired, holds a user and a CSRF token, and was made for this address and
+        browser (Flask-Login's strong protection); None to let Flask decide."""
+        cookie = parse_cookie(environ.get("HTTP_COOKIE", "")).get(self.cookie_name)
+        if not cookie:
+            return None
+        try:
+            data = self.serializer.loads(cookie, max_age=int(self.app.permanent_session_lifetime.total_seconds()))
+        except BadData:
+            return None
+        user, raw_csrf = data.get("_user_id"), data.get("csrf_token")
+        if not isinstance(user, str) or not isinstance(raw_csrf, str):
+            return None
+        user_id, _, token = user.partition(":")
+        if not (user_id.isdigit() and len(user_id) <= 12 and token) or data.get("_id") != _identifier(environ):
+            return None
+        return int(user_id), token, raw_csrf, data
+
+
 class PageCacheMiddleware:
     """Answers cookie-less GETs of cached pages before Flask; stores the pages Flask marked."""
 
@@ -336,24 +366,13 @@ class PageCacheMiddleware:
         path = environ.get("PATH_INFO", "")
         if path not in _LIST_PATHS and not _DETAIL_PATH.fullmatch(path):
             return None
-        cookie = parse_cookie(environ.get("HTTP_COOKIE", "")).get(self.session_cookie)
-        if not cookie:
-            return None
         if self._sessions is None:
-            self._sessions = self.app.session_interface.get_signing_serializer(self.app)
-            self._csrf = URLSafeTimedSerializer(
-                self.app.config.get("WTF_CSRF_SECRET_KEY") or self.app.secret_key, salt="wtf-csrf-token")
-        try:
-            data = self._sessions.loads(cookie, max_age=int(self.app.permanent_session_lifetime.total_seconds()))
-        except BadData:
+            self._sessions = SignedSession(self.app)
+            self._csrf = self._sessions.csrf
+        found = self._sessions.read(environ)
+        if found is None or "_flashes" in found[3]:
             return None
-        user, raw_csrf = data.get("_user_id"), data.get("csrf_token")
-        if not isinstance(user, str) or not isinstance(raw_csrf, str) or "_flashes" in data:
-            return None
-        user_id, _, token = user.partition(":")
-        if not (user_id.isdigit() and token) or data.get("_id") != _identifier(environ):
-            return None
-        return int(user_id), token, raw_csrf
+        return found[:3]
 
     def _personal(self, environ, start_response):
         """The page for a signed-in visitor, assembled here; None if Flask must render it."""
@@ -632,6 +651,12 @@ def _touch(session, scopes):
     session.info.setdefault(_TOUCHED, set()).update(scopes)
 
 
+def touch(session, scopes):
+    """Name the scopes a write changes that the statement's shape does not tell (raw SQL): they
+    are bumped after the commit, as the ORM's own writes are. "lists~" is a sympathy's soft bump."""
+    _touch(session, scopes)
+
+
 _COUNTED = ("status", "category_id", "dong_id", "title")  # what the lists' filters match on
 
 
@@ -749,7 +774,7 @@ def _do_orm_execute(state):
     if ids:
         # A sympathy (its row, or the count it moves) changes what the lists show only by a count.
         soft = name == "sympathies" or (name == "proposals" and state.is_update
-                                        and _sets_only(state.statement, {"support_count"}))
+                                        and _sets_only(state.statement, {"settled_support_count"}))
         scopes = {"lists~" if soft else "lists", *(f"p:{i}" for i in ids)}
         if name == "proposals" and (state.is_delete or _sets_counted_column(state.statement)):
             scopes.add("counts")
@@ -768,10 +793,15 @@ def _after_commit(session):
         app = current_app._get_current_object()
     except RuntimeError:
         return
+    bump(app, scopes)
+
+
+def bump(app, scopes):
+    """Move the generations of `scopes` on, after a commit (never before): their pages are stale."""
     try:
         client = _client(app)
         soft = "lists~" in scopes and not scopes & {"lists", "all"}
-        scopes = scopes - {"lists~"}  # when not soft, a hard `lists` or `all` bump covers it
+        scopes = set(scopes) - {"lists~"}  # when not soft, a hard `lists` or `all` bump covers it
         pipe = client.pipeline(transaction=False)
         personal = {scope for scope in scopes if scope == "me" or scope.startswith("u:")}
         for scope in ({"all"} | personal) if "all" in scopes else sorted(scopes):

@@ -104,7 +104,7 @@ def seed_free_proposals(bar):
         created = _seoul_time(row["registered_at"])
         batch.append({
             "title": _title(row), "body": row["body_excerpt"],
-            "status": ProposalStatus.CLOSED.value, "support_count": int(row["votes"] or 0),
+            "status": ProposalStatus.CLOSED.value, "settled_support_count": int(row["votes"] or 0),
             "created_at": created, "updated_at": created, "source": source,
             "source_ref": row["proposal_id"], "source_attribution": SOURCES[source]["attribution"],
             "source_url": OA_2563, "is_body_truncated": row["body_truncated"] == "1",
@@ -138,7 +138,7 @@ def seed_adopted_proposals(bar):
             created = _seoul_time(row["registered_at"])
             proposal = by_id[row["proposal_id"]] = Proposal(
                 title=_title(row), body=row["body_excerpt"],
-                status=ProposalStatus.ADOPTED.value, support_count=0,
+                status=ProposalStatus.ADOPTED.value, settled_support_count=0,
                 created_at=created, updated_at=created, source=source,
                 source_ref=row["proposal_id"], source_attribution=SOURCES[source]["attribution"],
                 source_url=OA_2563,

@@ -129,7 +129,7 @@ def add_supporters_in_bulk(db, proposal_id, user_ids):
 
     db.session.execute(insert(Sympathy), [{"proposal_id": proposal_id, "user_id": user_id} for user_id in user_ids])
     db.session.execute(update(Proposal).where(Proposal.id == proposal_id)
-                       .values(support_count=Proposal.support_count + len(user_ids)))
+                       .values(settled_support_count=Proposal.settled_support_count + len(user_ids)))
     db.session.commit()
 
 

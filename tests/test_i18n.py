@@ -89,7 +89,7 @@ def test_the_number_filter_groups_thousands_per_locale(app, locale, value, shown
 def test_numbers_inside_translated_sentences_are_formatted_too(client, make_proposal, app):
     app.config["PROPOSALS_PER_PAGE"] = 1
     for n in range(3):
-        make_proposal(f"쪽수 확인용 제안 {n}번", support_count=12345)
+        make_proposal(f"쪽수 확인용 제안 {n}번", settled_support_count=12345)
     korean = client.get("/proposals/", headers={"Accept-Language": "ko"}).get_data(as_text=True)
     english = client.get("/proposals/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "12,345명 공감" in korean and "12,345 supporters" in english

@@ -131,7 +131,7 @@ def test_the_header_shows_only_menus_that_exist_and_every_link_opens_a_page(
 @pytest.mark.parametrize("lang", LANGS)
 def test_home_counts_each_menu_as_the_database_does_formatted_per_locale(client, db, lang):
     now = datetime(2025, 6, 1, tzinfo=UTC)
-    rows = [{"title": f"대량 제안 {n}", "body": "본문", "status": "open", "support_count": 0,
+    rows = [{"title": f"대량 제안 {n}", "body": "본문", "status": "open", "settled_support_count": 0,
              "created_at": now, "updated_at": now} for n in range(1234)]
     rows.append({**rows[0], "title": "숨겨진 대량 제안", "status": "hidden"})
     db.session.execute(insert(Proposal), rows)
@@ -164,10 +164,10 @@ def section_titles(page, heading_id):
 @pytest.mark.parametrize("lang", LANGS)
 def test_home_shows_the_most_supported_first_and_the_newest_first(client, make_proposal, lang):
     base = datetime(2025, 3, 1, tzinfo=UTC)
-    make_proposal("일곱 명이 공감한 제안", support_count=7, created_at=base)
-    make_proposal("천이백 명이 공감한 제안", support_count=1234, created_at=base + timedelta(days=1))
-    make_proposal("아직 공감이 없는 제안", support_count=0, created_at=base + timedelta(days=2))
-    make_proposal("숨겨진 인기 제안", support_count=99999, created_at=base + timedelta(days=3), status="hidden")
+    make_proposal("일곱 명이 공감한 제안", settled_support_count=7, created_at=base)
+    make_proposal("천이백 명이 공감한 제안", settled_support_count=1234, created_at=base + timedelta(days=1))
+    make_proposal("아직 공감이 없는 제안", settled_support_count=0, created_at=base + timedelta(days=2))
+    make_proposal("숨겨진 인기 제안", settled_support_count=99999, created_at=base + timedelta(days=3), status="hidden")
     page = parse(in_language(client, lang).get("/"))
 
     top, top_section = section_titles(page, "top-title")
@@ -195,7 +195,7 @@ LATE_UTC = datetime(2025, 3, 16, 15, 30, tzinfo=UTC)
 ])
 def test_a_proposal_shows_its_status_support_count_and_dates_per_locale_in_seoul_time(
         client, make_proposal, lang, expected):
-    proposal = make_proposal(status="open", support_count=1234, created_at=LATE_UTC,
+    proposal = make_proposal(status="open", settled_support_count=1234, created_at=LATE_UTC,
                              open_until_at=datetime(2025, 4, 15, 15, 0, tzinfo=UTC))
     page = parse(in_language(client, lang).get(f"/proposals/{proposal.id}"))
     shown = facts(page)
@@ -209,7 +209,7 @@ def test_a_proposal_shows_its_status_support_count_and_dates_per_locale_in_seoul
     ("en", {"Status": "Division review", "Supporters": "5", "Answer due": "1 Apr 2025, 23:59 Overdue"}),
 ])
 def test_a_proposal_in_review_shows_its_answer_deadline_in_seoul_time_and_that_it_passed(client, make_proposal, lang, expected):
-    proposal = make_proposal(status="in_review", support_count=5, created_at=LATE_UTC,
+    proposal = make_proposal(status="in_review", settled_support_count=5, created_at=LATE_UTC,
                              answer_due_at=datetime(2025, 4, 1, 14, 59, 59, tzinfo=UTC))
     shown = facts(parse(in_language(client, lang).get(f"/proposals/{proposal.id}")))
     assert {term: shown[term] for term in expected} == expected

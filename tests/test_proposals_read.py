@@ -18,9 +18,9 @@ def three(make_proposal, db):
     boramae = db.session.query(Dong).filter_by(name_en="Boramae-dong").one()
     base = datetime(2025, 3, 1, tzinfo=UTC)
     return [
-        make_proposal("첫째 제안입니다", category=welfare, dong=boramae, support_count=7, status="in_review", created_at=base),
-        make_proposal("둘째 제안입니다", category=jobs, support_count=120, status="open", created_at=base + timedelta(days=1)),
-        make_proposal("셋째 제안입니다", category=welfare, support_count=0, status="open", created_at=base + timedelta(days=2)),
+        make_proposal("첫째 제안입니다", category=welfare, dong=boramae, settled_support_count=7, status="in_review", created_at=base),
+        make_proposal("둘째 제안입니다", category=jobs, settled_support_count=120, status="open", created_at=base + timedelta(days=1)),
+        make_proposal("셋째 제안입니다", category=welfare, settled_support_count=0, status="open", created_at=base + timedelta(days=2)),
     ]
 
 
@@ -121,7 +121,7 @@ def test_deep_pages_seek_and_next_links_walk_every_proposal_once_in_a_stable_ord
     app.config["PROPOSALS_PER_PAGE"] = 3
     moment = datetime(2025, 5, 1, tzinfo=UTC)
     made = [make_proposal(f"정렬 확인용 제안 {i:02d}", created_at=moment + timedelta(days=i // 4),
-                          support_count=i // 5, status="open") for i in range(17)]
+                          settled_support_count=i // 5, status="open") for i in range(17)]
     suffix = "&sort=supported" if sort == "supported" else ""
     by_number = []
     for n in range(1, 7):  # 17 proposals, 3 a page

@@ -58,7 +58,7 @@ def _proposals(db, n, author, start=0):
         Proposal(title=f"공원 산책로 정비 제안 {start + i}", body="산책로에 조명을 설치해 주세요." * 2,
                  category=categories[i % len(categories)], dong=dongs[i % len(dongs)],
                  division=categories[i % len(categories)].default_division, author=author,
-                 status=("open", "in_review", "answered", "closed")[i % 4], support_count=i,
+                 status=("open", "in_review", "answered", "closed")[i % 4], settled_support_count=i,
                  created_at=base + timedelta(hours=start + i))
         for i in range(n)
     ]

@@ -12,6 +12,7 @@ from app.models.proposals import (
     ProposalFollow,
     ProposalStatus,
     ProposalVote,
+    SupportShard,
     Sympathy,
 )
 from app.models.rules import AuditEntry, ParticipationRules, SpecialPeriod
@@ -19,7 +20,7 @@ from app.models.users import Role, StaffMembership, User
 
 __all__ = [
     "AuditEntry", "Comment", "CommentReport", "ParticipationRules", "PolicyConference", "ProposalAttachment",
-    "ProposalEvent", "ProposalFollow", "ProposalVote", "SpecialPeriod", "Sympathy",
+    "ProposalEvent", "ProposalFollow", "ProposalVote", "SpecialPeriod", "SupportShard", "Sympathy",
     "Channel", "Notification", "NotificationStatus",
     "Category", "Division", "Dong", "Proposal", "ProposalAnswer", "ProposalStatus",
     "Role", "StaffMembership", "User",

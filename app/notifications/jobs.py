@@ -142,5 +142,8 @@ def periodic():
     closed = proposals.close_expired()
     counted = proposals.close_finished_votes()
     db.session.commit()
+    settled = proposals.settle_all_supports()  # after the expiries: a closed proposal's count is final
+    db.session.commit()
     db.session.remove()
-    return {"swept": len(swept), "reminders": reminded, "expired": closed, "votes_closed": counted}
+    return {"swept": len(swept), "reminders": reminded, "expired": closed, "votes_closed": counted,
+            "supports_settled": settled}

@@ -18,7 +18,7 @@ FIELDS = ["id", "title", "status", "category", "dong", "division", "support_coun
 
 def rows(q):
     conditions = public_conditions(q)
-    order = (Proposal.support_count.desc(), Proposal.id.desc()) if q.sort == "supported" else (
+    order = (Proposal.settled_support_count.desc(), Proposal.id.desc()) if q.sort == "supported" else (
         Proposal.created_at.desc(), Proposal.id.desc())
     query = (select(Proposal).where(*conditions).order_by(*order)
              .options(joinedload(Proposal.category), joinedload(Proposal.dong), joinedload(Proposal.division)))

@@ -107,13 +107,13 @@ class Page:
 
 
 def _sort_key(sort):
-    return (Proposal.support_count, Proposal.id) if sort == "supported" else (Proposal.created_at, Proposal.id)
+    return (Proposal.settled_support_count, Proposal.id) if sort == "supported" else (Proposal.created_at, Proposal.id)
 
 
 def _cursor_value(sort, proposal):
     """A row's sort key as plain integers (a timestamp as microseconds since the epoch, UTC)."""
     if sort == "supported":
-        return f"{proposal.support_count}.{proposal.id}"
+        return f"{proposal.settled_support_count}.{proposal.id}"
     moment = proposal.created_at
     micros = (moment - _EPOCH) // timedelta(microseconds=1)
     return f"{micros}.{proposal.id}"

@@ -4,13 +4,15 @@ Each function checks that the move is allowed, stamps the moment, writes the pub
 event (signed by a division, never a person), and queues notifications through the outbox. Routes
 call these and commit; a refused move raises TransitionError, which routes show as a message.
 """
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app import page_cache
 from app.extensions import db
 from app.models import (
     Division,
@@ -21,9 +23,10 @@ from app.models import (
     ProposalFollow,
     ProposalStatus,
     ProposalVote,
+    SupportShard,
     Sympathy,
 )
-from app.models.base import utcnow
+from app.models.base import UTCDateTime, utcnow
 from app.notifications import Recipient, alert_division, notify
 from app.services import ServiceError, permissions
 from app.services.rules import active_special_period, answer_due_at, current_rules
@@ -127,7 +130,7 @@ def create_proposal(author, *, title, body, category, dong=None, submission_key=
     rules = current_rules()
     proposal = Proposal(
         title=title, body=body, category=category, dong=dong, division=category.default_division,
-        author=author, status=S.OPEN.value, support_count=0, created_at=now, updated_at=now,
+        author=author, status=S.OPEN.value, settled_support_count=0, created_at=now, updated_at=now,
         open_until_at=now + timedelta(days=rules.open_days), submission_key=submission_key,
     )
     db.session.add(proposal)
@@ -183,53 +186,191 @@ def _request_mayor(proposal, now):
 
 
 # --- sympathy (공감) ----------------------------------------------------------------------------
+#
+# The hot path of a viral proposal. A sympathy never updates its proposal's row: it inserts its own
+# row and adds 1 to one of SupportShard.SHARDS rows of the proposal (by the resident's id), in one
+# transaction, so the exact count (Proposal.support_count: the settled column plus the shards) is
+# always the number of rows, and residents do not queue for one row lock. The thresholds are
+# checked against that exact count: inside the sympathy's transaction (it sees its own row and every
+# committed one) and, because two sympathies committing side by side do not see each other, once
+# more after the commit (`reach_thresholds`); the conditional UPDATEs of _start_review and
+# _request_mayor make each fire exactly once whoever gets there. The minute tick looks again for a
+# threshold whose check a crash interrupted, and settles the shards into the proposals' rows.
+
+# Who may support, as SQL: the same rules as permissions.why_not_support (a verified resident, not
+# the author, a proposal taking support), checked again where the row is written.
+_ELIGIBLE = ("p.id = :proposal_id AND p.status IN (" + ", ".join(f"'{s}'" for s in ACCEPTS_SYMPATHY) + """)
+      AND (p.author_id IS NULL OR p.author_id <> :user_id)
+      AND u.id = :user_id AND u.is_verified_resident{token}""")
+_STATE = """p.support_count + COALESCE((SELECT SUM(s.n) FROM proposal_support_shards s WHERE s.proposal_id = p.id), 0)
+         {plus} AS support_count,
+       p.status, p.review_started_at IS NULL AS review_pending, p.mayor_requested_at IS NULL AS mayor_pending,
+       (SELECT r.review_threshold FROM participation_rules r ORDER BY r.id LIMIT 1) AS review_threshold,
+       (SELECT r.mayor_threshold FROM participation_rules r ORDER BY r.id LIMIT 1) AS mayor_threshold,
+       u.locale"""
+# PostgreSQL: one statement (on an autocommit connection, one round trip with its commit).
+_RECORD_PG = """WITH target AS (
+  SELECT p.id, u.id AS user_id FROM proposals p, users u WHERE """ + _ELIGIBLE + """
+), ins AS (
+  INSERT INTO sympathies (proposal_id, user_id, created_at) SELECT id, user_id, :now FROM target
+  ON CONFLICT (proposal_id, user_id) DO NOTHING RETURNING proposal_id
+), shard AS (
+  INSERT INTO proposal_support_shards (proposal_id, shard, n) SELECT proposal_id, :shard, 1 FROM ins
+  ON CONFLICT (proposal_id, shard) DO UPDATE SET n = proposal_support_shards.n + 1 RETURNING proposal_id
+)
+SELECT """ + _STATE.format(plus="+ 1") + """
+FROM shard JOIN proposals p ON p.id = shard.proposal_id JOIN users u ON u.id = :user_id"""  # noqa: S608 -- constants
+# SQLite (one writer at a time anyway): the same in three statements of one transaction.
+_RECORD_SQLITE = """INSERT INTO sympathies (proposal_id, user_id, created_at)
+SELECT p.id, u.id, :now FROM proposals p, users u WHERE """ + _ELIGIBLE + """
+ON CONFLICT (proposal_id, user_id) DO NOTHING RETURNING proposal_id"""
+_ADD_TO_SHARD = """INSERT INTO proposal_support_shards (proposal_id, shard, n) VALUES (:proposal_id, :shard, :n)
+ON CONFLICT (proposal_id, shard) DO UPDATE SET n = proposal_support_shards.n + :n"""
+_READ_STATE = ("SELECT " + _STATE.format(plus="") + """
+FROM proposals p LEFT JOIN users u ON u.id = :user_id WHERE p.id = :proposal_id""")
+
+
+@dataclass(frozen=True)
+class SupportState:
+    """A proposal's exact count, as one statement saw it, and whether a threshold is still to fire."""
+
+    support_count: int
+    status: str
+    review_pending: bool
+    mayor_pending: bool
+    review_threshold: int | None  # None: no rules row yet (current_rules creates it)
+    mayor_threshold: int | None
+    locale: str | None  # the resident's saved language
+
+    @property
+    def threshold_due(self):
+        """A threshold is reached (or the rules are unknown here) and has not fired yet."""
+        if self.status not in ACCEPTS_SYMPATHY:
+            return False
+        if self.review_threshold is None or self.mayor_threshold is None:
+            return self.review_pending or self.mayor_pending
+        return ((self.review_pending and self.status == S.OPEN.value and self.support_count >= self.review_threshold)
+                or (self.mayor_pending and self.support_count >= self.mayor_threshold))
+
+    @property
+    def threshold_pending(self):
+        """A threshold has not fired yet: a sympathy committed beside this one may reach it unseen."""
+        return self.status in ACCEPTS_SYMPATHY and (self.review_pending or self.mayor_pending)
+
+
+def _state(row):
+    return SupportState(int(row.support_count), row.status, bool(row.review_pending), bool(row.mayor_pending),
+                        row.review_threshold, row.mayor_threshold, row.locale)
+
+
+def record_sympathy(executor, *, user_id, proposal_id, now, session_token=None):
+    """Insert a sympathy and count it in a shard, if the rules allow it: the SupportState after it,
+    or None when nothing was written (already supported, or not allowed: why_not_support says why).
+
+    `executor` is the ORM session or a Connection; the caller commits. With `session_token`, the
+    account must still have it (a signed-out or re-passworded session writes nothing).
+    """
+    params = {"user_id": user_id, "proposal_id": proposal_id, "shard": user_id % SupportShard.SHARDS}
+    token = ""
+    if session_token is not None:
+        token, params["token"] = " AND u.session_token = :token", session_token
+    now_param = bindparam("now", now, type_=UTCDateTime())
+    if _dialect(executor) == "postgresql":
+        row = executor.execute(text(_RECORD_PG.format(token=token)).bindparams(now_param), params).first()
+        return _state(row) if row is not None else None
+    if executor.execute(text(_RECORD_SQLITE.format(token=token)).bindparams(now_param), params).first() is None:
+        return None
+    executor.execute(text(_ADD_TO_SHARD), {**params, "n": 1})
+    return _state(executor.execute(text(_READ_STATE), params).one())
+
+
+def read_support_state(executor, proposal_id, user_id=None):
+    """The proposal's exact count and threshold state, as committed now."""
+    row = executor.execute(text(_READ_STATE), {"proposal_id": proposal_id, "user_id": user_id}).first()
+    return _state(row) if row is not None else None
+
+
+def _dialect(executor):
+    bind = executor.get_bind() if hasattr(executor, "get_bind") else executor
+    return bind.dialect.name
+
 
 def support_proposal(user, proposal, now=None):
-    """One sympathy per verified resident; the count and the thresholds move in the same transaction.
+    """One sympathy per verified resident; returns the exact count with it.
 
-    The hot path of a viral proposal, so it is kept to three statements: the rules, one
-    INSERT … ON CONFLICT DO NOTHING (the unique constraint decides "already supported", with no
-    savepoint), and one conditional UPDATE … RETURNING that takes the proposal's row lock last, so
-    the lock is held only until the commit that follows. The count it returns is exact under that
-    lock, so each threshold is crossed by exactly one sympathy; the conditional UPDATEs in
-    _start_review/_request_mayor make sure it fires once even so.
+    The thresholds it reaches fire here, in its transaction; `reach_thresholds` after the commit
+    catches the one a sympathy committed beside it reached unseen (routes call both).
     """
     now = now or utcnow()
     refusal = permissions.why_not_support(user, proposal)
     if refusal:
         raise ServiceError(refusal)
+    state = record_sympathy(db.session, user_id=user.id, proposal_id=proposal.id, now=now)
+    if state is None:
+        if has_supported(user, proposal):
+            raise ServiceError(_l("You already support this proposal."))
+        raise ServiceError(_l("This proposal no longer takes support."))  # it moved on meanwhile
+    page_cache.touch(db.session, {"lists~", f"p:{proposal.id}"})
+    set_committed_value(proposal, "support_count", state.support_count)
+    if state.threshold_due:
+        _reach_thresholds(proposal, state.support_count, now)
+    return state.support_count
+
+
+def reach_thresholds(proposal_id, now=None):
+    """After a sympathy's commit: fire a threshold the exact count has reached and nobody fired yet.
+
+    Returns whether the proposal moved (to review). The caller commits.
+    """
+    state = read_support_state(db.session, proposal_id)
+    if state is None or not state.threshold_due:
+        return False
+    proposal = db.session.get(Proposal, proposal_id, populate_existing=True)
+    return _reach_thresholds(proposal, state.support_count, now or utcnow())
+
+
+def _reach_thresholds(proposal, count, now):
     rules = current_rules()
-    inserted = db.session.execute(
-        _insert_ignoring_duplicates(Sympathy).values(proposal_id=proposal.id, user_id=user.id, created_at=now)
-        .returning(Sympathy.id)
-    ).first()
-    if inserted is None:
-        raise ServiceError(_l("You already support this proposal."))
-    row = db.session.execute(
-        update(Proposal)
-        .where(Proposal.id == proposal.id, Proposal.status.in_(ACCEPTS_SYMPATHY))
-        .values(support_count=Proposal.support_count + 1)
-        .returning(Proposal.support_count, Proposal.review_started_at, Proposal.mayor_requested_at)
-        .execution_options(synchronize_session=False)
-    ).first()
-    if row is None:
-        raise ServiceError(_l("This proposal no longer takes support."))
-    count, review_started_at, mayor_requested_at = row
-    set_committed_value(proposal, "support_count", count)
-    if count >= rules.review_threshold and review_started_at is None:
-        _start_review(proposal, now)
-    if count >= rules.mayor_threshold and mayor_requested_at is None:
+    moved = False
+    if proposal.status not in ACCEPTS_SYMPATHY:
+        return False
+    if count >= rules.review_threshold and proposal.review_started_at is None and proposal.status == S.OPEN.value:
+        moved = _start_review(proposal, now)
+    if count >= rules.mayor_threshold and proposal.mayor_requested_at is None:
         _request_mayor(proposal, now)
-    return count
+    return moved
 
 
-def _insert_ignoring_duplicates(model):
-    """INSERT … ON CONFLICT DO NOTHING, in the dialect of the database in use."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+_SETTLE_PG = """WITH moved AS (DELETE FROM proposal_support_shards WHERE proposal_id = :proposal_id RETURNING n)
+UPDATE proposals SET support_count = support_count + (SELECT COALESCE(SUM(n), 0) FROM moved)
+WHERE id = :proposal_id AND EXISTS (SELECT 1 FROM moved)"""
+
+
+def settle_support(proposal_id):
+    """Count a proposal's shards into its row (what the "most supported" order reads).
+
+    The exact count does not change: the shards' sum moves into the row in one transaction. A
+    sympathy committing meanwhile lands in a shard again and is settled next time. The caller commits.
+    """
+    params = {"proposal_id": proposal_id}
+    if _dialect(db.session) == "postgresql":
+        db.session.execute(text(_SETTLE_PG), params)
     else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(model).on_conflict_do_nothing()
+        moved = db.session.execute(text("SELECT COALESCE(SUM(n), 0) FROM proposal_support_shards "
+                                        "WHERE proposal_id = :proposal_id"), params).scalar_one()
+        db.session.execute(text("DELETE FROM proposal_support_shards WHERE proposal_id = :proposal_id"), params)
+        db.session.execute(text("UPDATE proposals SET support_count = support_count + :moved "
+                                "WHERE id = :proposal_id"), {**params, "moved": moved})
+    page_cache.touch(db.session, {"lists~"})  # the order of the lists; every page already shows the count
+
+
+def settle_all_supports(now=None):
+    """The minute tick: settle every proposal with shards, and fire any threshold a crash left unfired."""
+    ids = db.session.execute(select(SupportShard.proposal_id).distinct()).scalars().all()
+    for proposal_id in ids:
+        reach_thresholds(proposal_id, now)
+        settle_support(proposal_id)
+    return len(ids)
 
 
 def withdraw_support(user, proposal, now=None):
@@ -242,13 +383,10 @@ def withdraw_support(user, proposal, now=None):
     ).first()
     if removed is None:
         raise ServiceError(_l("You do not support this proposal."))
-    count = db.session.execute(
-        update(Proposal).where(Proposal.id == proposal.id)
-        .values(support_count=Proposal.support_count - 1)
-        .returning(Proposal.support_count).execution_options(synchronize_session=False)
-    ).scalar_one()
+    db.session.execute(text(_ADD_TO_SHARD), {"proposal_id": proposal.id, "shard": user.id % SupportShard.SHARDS,
+                                              "n": -1})
     db.session.refresh(proposal)
-    return count
+    return proposal.support_count
 
 
 def has_supported(user, proposal):

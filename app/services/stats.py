@@ -16,7 +16,7 @@ def home_summary():
     ).scalars().all()
     top = db.session.execute(
         select(Proposal).where(_VISIBLE).options(joinedload(Proposal.category))
-        .order_by(Proposal.support_count.desc(), Proposal.id.desc()).limit(5)
+        .order_by(Proposal.settled_support_count.desc(), Proposal.id.desc()).limit(5)
     ).scalars().all()
     return {
         "proposal_count": page_cache.cached_count(

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app import page_cache
+from app import fast_support, page_cache
 from app.blueprints.common import attempt
 from app.blueprints.proposals import bp
 from app.blueprints.proposals.forms import (
@@ -254,7 +254,7 @@ def _wants_json():
 
 
 @bp.route("/<id:proposal_id>/support", methods=["POST"])
-@limiter.limit(_participation_limit, key_func=_participant_key)
+@limiter.limit(_participation_limit, key_func=_participant_key, exempt_when=fast_support.already_counted)
 def support(proposal_id):
     proposal = db.session.get(Proposal, proposal_id)
     if proposal is None or not proposal.is_public:
@@ -263,18 +263,27 @@ def support(proposal_id):
         return current_app.login_manager.unauthorized()
     withdraw = request.form.get("action") == "withdraw"
     ok = ButtonForm().validate_on_submit()
-    status_before, moved = proposal.status, False
+    moved = False
+    recorded = fast_support.recorded_before_flask()
     try:
         if not ok:
             abort(400)
-        if withdraw:
+        if recorded is not None:  # written before Flask; a threshold it reached moved the proposal on
+            count, moved = recorded
+            message = _("Thank you for your support.")
+        elif withdraw:
             count = service.withdraw_support(current_user, proposal)
             message = _("Your support has been withdrawn.")
         else:
+            status_before = proposal.status
             count = service.support_proposal(current_user, proposal)
+            moved = proposal.status != status_before  # read before the commit expires it
+            db.session.commit()
+            moved = service.reach_thresholds(proposal_id) or moved  # one committed beside it, unseen
             message = _("Thank you for your support.")
-        moved = proposal.status != status_before  # read before the commit expires it
         db.session.commit()
+        if not withdraw and recorded is None:
+            fast_support.settle_soon(current_app, proposal_id)
         category, supported = "success", not withdraw  # known without reading anything again
     except ServiceError as err:
         db.session.rollback()
@@ -286,14 +295,18 @@ def support(proposal_id):
         # reloads, and the message waits for it.
         if moved:
             flash(message, category)
-        body = jsonify(ok=category == "success", message=message, supported=supported, count=count,
-                       reload=moved, count_text=format_decimal(count),
-                       count_word=ngettext("supporter", "supporters", count),
-                       status_text=ngettext("%(num)s supporter", "%(num)s supporters", count),
-                       status_text_so_far=ngettext("%(num)s supporter so far", "%(num)s supporters so far", count))
-        return body, 200 if category == "success" else 409
+        return jsonify(support_answer(message, category == "success", supported, count, moved)), (
+            200 if category == "success" else 409)
     flash(message, category)
     return redirect(url_for("proposals.detail", proposal_id=proposal_id) + "#support")
+
+
+def support_answer(message, ok, supported, count, moved):
+    """What the page's script needs after a sympathy, in the request's language."""
+    return dict(ok=ok, message=message, supported=supported, count=count, reload=moved,
+                count_text=format_decimal(count), count_word=ngettext("supporter", "supporters", count),
+                status_text=ngettext("%(num)s supporter", "%(num)s supporters", count),
+                status_text_so_far=ngettext("%(num)s supporter so far", "%(num)s supporters so far", count))
 
 
 # --- follow, withdraw ----------------------------------------------------------------------------
