@@ -55,10 +55,17 @@ def recorded_before_flask():
     return request.environ.get(_RECORDED)
 
 
-def settle_soon(app, proposal_id):
+def _settle_window(app, proposal_id):
+    """Add to a pipeline: open this proposal's settle window (SET NX PX); its result says whether."""
+    window_ms = max(app.config["PAGE_CACHE_LIST_REFRESH_MS"], 1)
+    return lambda pipe: pipe.set(_SETTLE_KEY.format(proposal_id), 1, nx=True, px=window_ms)
+
+
+def settle_soon(app, proposal_id, acquired=None):
     """After a sympathy's commit: count the proposal's shards into its row (the "most supported"
     order) now if nobody did in the last PAGE_CACHE_LIST_REFRESH_MS, and once more after that
-    window, so a burst is settled at most once a window and its last sympathies within two."""
+    window, so a burst is settled at most once a window and its last sympathies within two.
+    `acquired`: the window was already asked for (True/False), in the caller's pipeline."""
     from app.extensions import db
     from app.jobs import get_queue
     from app.page_cache import _client
@@ -66,7 +73,9 @@ def settle_soon(app, proposal_id):
 
     window_ms = max(app.config["PAGE_CACHE_LIST_REFRESH_MS"], 1)
     try:
-        if not _client(app).set(_SETTLE_KEY.format(proposal_id), 1, nx=True, px=window_ms):
+        if acquired is None:
+            acquired = _client(app).set(_SETTLE_KEY.format(proposal_id), 1, nx=True, px=window_ms)
+        if not acquired:
             return False  # settled a moment ago; the job after that window takes this one too
         get_queue().enqueue_in(timedelta(milliseconds=window_ms + 200), "app.jobs.settle_support", proposal_id,
                                job_timeout=60, result_ttl=0)
@@ -78,6 +87,26 @@ def settle_soon(app, proposal_id):
     return True
 
 
+# limits' incr_expire.lua (FixedWindowRateLimiter on Redis) for several keys: ARGV = their expiries.
+_HIT_ALL = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+  local current = redis.call("incrby", key, 1)
+  if tonumber(current) == 1 then
+    redis.call("expire", key, ARGV[i])
+  end
+  counts[i] = current
+end
+return counts
+"""
+
+
+def _script(client, source):
+    from app.page_cache import _script as registered
+
+    return registered(client, source)
+
+
 class FastSupportMiddleware:
     """Records JSON sympathies that need nothing but a "thank you"; passes everything else to Flask."""
 
@@ -85,6 +114,7 @@ class FastSupportMiddleware:
         self.wsgi_app, self.app = wsgi_app, app
         self._session = None  # made on first use: the secret key may be set late
         self._limits = None
+        self._pg = None
 
     def __call__(self, environ, start_response):
         m = _PATH.fullmatch(environ.get("PATH_INFO", ""))
@@ -164,6 +194,8 @@ class FastSupportMiddleware:
         """Count one participation for the resident in Flask-Limiter's counters (the route's key and
         scope); False when a limit is reached, or the counters are out of reach (Flask decides)."""
         from limits import parse_many
+        from limits.storage import RedisStorage
+        from limits.strategies import FixedWindowRateLimiter
 
         from app.extensions import limiter
 
@@ -174,12 +206,22 @@ class FastSupportMiddleware:
             return False
         if self._limits is None:
             self._limits = sorted(parse_many(self.app.config["RATELIMIT_PARTICIPATION"]))
+        identifiers = (f"user:{user_id}", "proposals.support")
         with self._context():
-            strategy = limiter.limiter
+            strategy = limiter.limiter  # the in-memory fallback while Redis is out of reach
             try:
-                for item in self._limits:
-                    if not strategy.hit(item, f"user:{user_id}", "proposals.support"):
+                if type(strategy) is FixedWindowRateLimiter and isinstance(strategy.storage, RedisStorage):
+                    # Every limit in one round trip: the INCRBY and EXPIRE of limits' own script, per key.
+                    storage = strategy.storage
+                    keys = [storage.prefixed_key(item.key_for(*identifiers)) for item in self._limits]
+                    counts = _script(storage.storage, _HIT_ALL)(
+                        keys=keys, args=[item.get_expiry() for item in self._limits], client=storage.storage)
+                    if any(int(n) > item.amount for n, item in zip(counts, self._limits, strict=True)):
                         return False  # Flask counts it too and answers 429
+                else:
+                    for item in self._limits:
+                        if not strategy.hit(item, *identifiers):
+                            return False
             except redis.RedisError:
                 return False
         environ[_COUNTED] = True
@@ -195,31 +237,43 @@ class FastSupportMiddleware:
     def _record(self, environ, proposal_id, user_id, token, data):
         from app.extensions import db
         from app.models.base import utcnow
-        from app.page_cache import touch
+        from app.page_cache import bump, touch
         from app.services import proposals as service
 
         with self._context():
             g.madang_fast_support = True  # Flask-Babel's force_locale needs a non-empty `g`
+            engine = self._engine()
+            if engine is not None:  # PostgreSQL: the statement is its own transaction
+                with engine.connect() as conn:
+                    state = service.record_sympathy(conn, user_id=user_id, proposal_id=proposal_id, now=utcnow(),
+                                                    session_token=token)
+                    if state is None:
+                        return None  # not written: Flask says why
+                    window = bump(self.app, {"lists~", f"p:{proposal_id}"}, also=_settle_window(self.app, proposal_id))
+                    settle_now = bool(window[0]) if window else None  # None: ask again (Redis was out of reach)
+                    if state.threshold_pending and not state.threshold_due:
+                        # A sympathy committed beside this one is not in its count: look again, committed.
+                        state = service.read_support_state(conn, proposal_id, user_id) or state
+            else:  # SQLite: one writer at a time, in the session's transaction
+                try:
+                    state = service.record_sympathy(db.session, user_id=user_id, proposal_id=proposal_id,
+                                                    now=utcnow(), session_token=token)
+                    if state is None:
+                        db.session.rollback()
+                        return None
+                    touch(db.session, {"lists~", f"p:{proposal_id}"})
+                    db.session.commit()
+                finally:
+                    db.session.rollback()
+                settle_now = None
+            moved = False
             try:
-                state = service.record_sympathy(db.session, user_id=user_id, proposal_id=proposal_id, now=utcnow(),
-                                                session_token=token)
-                if state is None:
-                    db.session.rollback()
-                    return None  # not written: Flask says why
-                touch(db.session, {"lists~", f"p:{proposal_id}"})
-                db.session.commit()
-                if state.threshold_pending and not state.threshold_due:
-                    # A sympathy committed beside this one is not in its count: look again, committed.
-                    state = service.read_support_state(db.session, proposal_id, user_id) or state
-                    db.session.rollback()
-                moved = False
                 if state.threshold_due:
                     moved = service.reach_thresholds(proposal_id)
                     db.session.commit()
-                settle_soon(self.app, proposal_id)
-            except Exception:
+                settle_soon(self.app, proposal_id, acquired=settle_now)
+            finally:
                 db.session.rollback()
-                raise
             if moved:
                 environ[_RECORDED] = (state.support_count, True)
                 return None  # the page reloads with the message waiting: Flask writes it in the session
@@ -233,6 +287,18 @@ class FastSupportMiddleware:
                    ("Cache-Control", "no-store"), ("Vary", "Cookie"), ("X-Fast-Path", "support"),
                    *self._security_headers()]
         return headers, body
+
+    def _engine(self):
+        """PostgreSQL: this process's own pool of autocommit connections for the one statement of a
+        sympathy (no BEGIN, COMMIT or pre-ping round trips; a dropped connection fails this request
+        over to Flask, whose pool pings). None on SQLite."""
+        if self._pg is None:
+            from sqlalchemy import create_engine
+
+            url = self.app.config["SQLALCHEMY_DATABASE_URI"]
+            self._pg = (create_engine(url, isolation_level="AUTOCOMMIT", pool_size=2, max_overflow=8)
+                        if url.startswith("postgresql") else False)
+        return self._pg or None
 
     def _locale(self, environ):
         """The visitor's choice when the account has no usable language (as app.i18n.select_locale)."""

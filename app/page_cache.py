@@ -796,8 +796,11 @@ def _after_commit(session):
     bump(app, scopes)
 
 
-def bump(app, scopes):
-    """Move the generations of `scopes` on, after a commit (never before): their pages are stale."""
+def bump(app, scopes, also=None):
+    """Move the generations of `scopes` on, after a commit (never before): their pages are stale.
+
+    `also(pipe)` adds one more command to the same round trip; its result is returned in a list
+    (None if Redis could not be reached)."""
     try:
         client = _client(app)
         soft = "lists~" in scopes and not scopes & {"lists", "all"}
@@ -810,9 +813,13 @@ def bump(app, scopes):
         if soft:
             pipe.eval(_SOFT_BUMP, 3, _gen_key("lists"), _SOFT_WINDOW, _SOFT_WAITING,
                       app.config["PAGE_CACHE_LIST_REFRESH_MS"])
-        pipe.execute()
+        if also is not None:
+            also(pipe)
+        results = pipe.execute()
+        return results[-1:] if also is not None else None
     except redis.RedisError as err:  # pages stay stale for at most PAGE_CACHE_SECONDS
         log.warning("page cache not invalidated for %s: %s", sorted(scopes), err)
+        return None
 
 
 def _after_rollback(session):

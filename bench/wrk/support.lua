@@ -1,6 +1,7 @@
 -- Sympathy POSTs, each by a different signed-in resident: one line per resident in the file
--- (session cookie <TAB> CSRF token). Thread t takes lines t, t+n, t+2n… and stops when its share
--- is used up, so no resident posts twice. Args: <path> <credentials file> <threads>.
+-- (session cookie <TAB> CSRF token). Thread t takes lines t, t+n, t+2n…; once its share is sent, its
+-- other connections repeat its first resident (answered 409, "already supported", no new row) until
+-- every one of its own sympathies was answered, then it stops. Args: <path> <credentials file> <threads>.
 local threads = {}
 
 function setup(thread)
@@ -8,7 +9,7 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
-local creds, path, step, nextIndex = {}, nil, 1, 1
+local creds, path, step, nextIndex, share = {}, nil, 1, 1, 0
 ok, conflict, other, sent = 0, 0, 0, 0
 
 function init(args)
@@ -18,14 +19,16 @@ function init(args)
     if cookie then table.insert(creds, { cookie, token }) end
   end
   nextIndex = tid + 1
+  for i = tid + 1, #creds, step do share = share + 1 end
 end
 
 function request()
   local c = creds[nextIndex]
   if c == nil then
-    c = creds[1]  -- only reached while the last answers are in flight; response() stops the thread
+    c = creds[tid + 1]  -- its share is sent: a repeat, while the last answers are in flight
+  else
+    nextIndex = nextIndex + step
   end
-  nextIndex = nextIndex + step
   sent = sent + 1
   return wrk.format("POST", path, {
     ["Cookie"] = "session=" .. c[1],
@@ -36,8 +39,11 @@ function request()
 end
 
 function response(status, headers, body)
-  if status == 200 then ok = ok + 1 elseif status == 409 then conflict = conflict + 1 else other = other + 1 end
-  if creds[nextIndex] == nil then wrk.thread:stop() end
+  -- 409 (already supported) and 429 (the repeated resident's limit) answer the repeats.
+  if status == 200 then ok = ok + 1 elseif status == 409 or status == 429 then conflict = conflict + 1
+  else other = other + 1 end
+  -- Every own sympathy answered (200, or an error counted in `other`), or a safety stop.
+  if creds[nextIndex] == nil and (ok + other >= share or sent > share + 10000) then wrk.thread:stop() end
 end
 
 function done(summary, latency, requests)
