@@ -87,6 +87,31 @@ def settle_soon(app, proposal_id, acquired=None):
     return True
 
 
+def after_sympathy(app, proposal_id, *, check=True, acquired=None):
+    """After a sympathy's commit: fire a threshold it reached unseen (`check`), then settle soon.
+
+    Returns whether the proposal moved on. A failure here is logged, never shown: the sympathy is
+    saved, and the minute tick fires and settles what was missed (services.settle_all_supports).
+    """
+    from app.extensions import db
+    from app.services import proposals as service
+
+    moved = False
+    if check:
+        try:
+            moved = service.reach_thresholds(proposal_id)
+            db.session.commit()
+        except Exception:  # noqa: BLE001 -- the sympathy is committed; the tick looks again
+            db.session.rollback()
+            log.exception("threshold check after a sympathy on proposal %s failed", proposal_id)
+    try:
+        settle_soon(app, proposal_id, acquired=acquired)
+    except Exception:  # noqa: BLE001 -- the minute tick settles it
+        db.session.rollback()
+        log.exception("settling the support of proposal %s failed", proposal_id)
+    return moved
+
+
 # limits' incr_expire.lua (FixedWindowRateLimiter on Redis) for several keys: ARGV = their expiries.
 _HIT_ALL = """
 local counts = {}
@@ -114,7 +139,7 @@ class FastSupportMiddleware:
         self.wsgi_app, self.app = wsgi_app, app
         self._session = None  # made on first use: the secret key may be set late
         self._limits = None
-        self._pg = None
+        self._pg = None  # this process's autocommit pool (PostgreSQL), made on first use
 
     def __call__(self, environ, start_response):
         m = _PATH.fullmatch(environ.get("PATH_INFO", ""))
@@ -124,6 +149,7 @@ class FastSupportMiddleware:
         try:
             answer = self._try(environ, int(m.group(1)))
         except Exception:  # noqa: BLE001 -- never worse than Flask: it answers instead, and logs
+            # Flask refuses or thanks as the environ says: once the sympathy is written, it thanks.
             log.exception("fast sympathy path failed; Flask answers")
         if answer is None:
             return self.wsgi_app(environ, start_response)
@@ -249,6 +275,7 @@ class FastSupportMiddleware:
                                                     session_token=token)
                     if state is None:
                         return None  # not written: Flask says why
+                    environ[_RECORDED] = (state.support_count, False)  # from here on, Flask would thank
                     window = bump(self.app, {"lists~", f"p:{proposal_id}"}, also=_settle_window(self.app, proposal_id))
                     settle_now = bool(window[0]) if window else None  # None: ask again (Redis was out of reach)
                     if state.threshold_pending and not state.threshold_due:
@@ -263,17 +290,11 @@ class FastSupportMiddleware:
                         return None
                     touch(db.session, {"lists~", f"p:{proposal_id}"})
                     db.session.commit()
+                    environ[_RECORDED] = (state.support_count, False)  # from here on, Flask would thank
                 finally:
                     db.session.rollback()
                 settle_now = None
-            moved = False
-            try:
-                if state.threshold_due:
-                    moved = service.reach_thresholds(proposal_id)
-                    db.session.commit()
-                settle_soon(self.app, proposal_id, acquired=settle_now)
-            finally:
-                db.session.rollback()
+            moved = after_sympathy(self.app, proposal_id, check=state.threshold_due, acquired=settle_now)
             if moved:
                 environ[_RECORDED] = (state.support_count, True)
                 return None  # the page reloads with the message waiting: Flask writes it in the session
@@ -298,7 +319,9 @@ class FastSupportMiddleware:
             url = self.app.config["SQLALCHEMY_DATABASE_URI"]
             self._pg = (create_engine(url, isolation_level="AUTOCOMMIT", pool_size=2, max_overflow=8)
                         if url.startswith("postgresql") else False)
+            self.app.extensions["madang_fast_support_engine"] = self._pg
         return self._pg or None
+
 
     def _locale(self, environ):
         """The visitor's choice when the account has no usable language (as app.i18n.select_locale)."""
@@ -317,6 +340,13 @@ class FastSupportMiddleware:
         from app.security import HEADERS
 
         return HEADERS
+
+
+def dispose(app):
+    """Close the fast path's database connections (tests, and before a fork)."""
+    engine = app.extensions.pop("madang_fast_support_engine", None)
+    if engine:
+        engine.dispose()
 
 
 def init_app(app):

@@ -121,8 +121,8 @@ def run_wrk(url, seconds, connections, script=None, script_args=(), threads=2, t
         result["non2xx"] = int(m.group(1))
     if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
         result["errors"] = sum(int(x) for x in m.groups())
-    if m := re.search(r"STATUS ok=(\d+) conflict=(\d+) other=(\d+)", out):
-        result.update(ok=int(m.group(1)), conflict=int(m.group(2)), other=int(m.group(3)))
+    if m := re.search(r"STATUS ok=(\d+) conflict=(\d+) other=(\d+) fast=(\d+)", out):
+        result.update(ok=int(m.group(1)), conflict=int(m.group(2)), other=int(m.group(3)), fast=int(m.group(4)))
     return result
 
 
@@ -325,7 +325,7 @@ def main():
                         WRK_DIR / "support.lua", (f"/proposals/{ids['support']}/support", files["support"], 2))
             results.append(("sympathy POST, distinct residents", "signed in", r))
             print(f"  sympathy POST: {r['rps']:.0f} req/s, ok={r.get('ok')} conflict={r.get('conflict')} "
-                  f"other={r.get('other')}", flush=True)
+                  f"other={r.get('other')}, answered before Flask {r.get('fast')}", flush=True)
 
         viral = None
         if not args.skip_viral:
@@ -377,7 +377,8 @@ def print_table(args, ids, results, viral):
         print()
         print(f"viral: {viral['rows']:,} sympathies in {viral['span']:.1f} s = {rate:,.0f}/s sustained "
               f"(target ≥ 500/s: {'met' if rate >= 500 and viral['rows'] >= args.viral_residents else 'MISSED'}); "
-              f"wrk ok={r.get('ok')} conflict={r.get('conflict')} other={r.get('other')}")
+              f"wrk ok={r.get('ok')} conflict={r.get('conflict')} other={r.get('other')}, "
+              f"answered before Flask {r.get('fast')}")
         print(f"viral: count {viral['count']:,} = rows {viral['rows']:,}: "
               f"{'exact' if viral['count'] == viral['rows'] else 'MISMATCH'} ({viral['settled']:,} settled into the row "
               f"3 s after the run); status {viral['status']}; "

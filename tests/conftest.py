@@ -6,7 +6,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
-from app import create_app
+from app import create_app, fast_support
 from app.extensions import db as _db
 from config import TestingConfig
 from tests.support import RedisServer, SmsProvider, SmtpSink, csrf_from, self_signed_certificate
@@ -82,6 +82,7 @@ def app(database, redis_server, tmp_path):
         _db.session.commit()
         yield app
         _db.session.remove()
+        fast_support.dispose(app)
         _wipe()
         _db.session.remove()
         _db.engine.dispose()

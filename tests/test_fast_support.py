@@ -294,3 +294,28 @@ def test_fourth_and_fifth_at_once_send_one_review_alert_over_http(app, db, peopl
         db.session.rollback()
         assert db.session.get(Proposal, made.id, populate_existing=True).status == "in_review"
         assert review_alerts(made.id) == 1
+
+
+def test_a_threshold_whose_check_was_cut_off_fires_at_the_next_minute_tick(app, db, proposal, people):
+    """A crash between a sympathy's commit and the look after it: the sympathy is saved, the review
+    has not started; the worker's minute tick finds it and starts it, with its one alert."""
+    from app.models.base import utcnow
+    from app.notifications.jobs import periodic
+
+    proposal_id = proposal.id
+    for person in people[1:5]:
+        service.support_proposal(person, db.session.get(Proposal, proposal_id))
+        db.session.commit()
+    # The 5th, written as the fast path writes it, and then nothing (the process died).
+    service.record_sympathy(db.session, user_id=people[5].id, proposal_id=proposal_id, now=utcnow())
+    db.session.commit()
+    assert exact_count(proposal_id) == 5
+    assert db.session.get(Proposal, proposal_id).status == "open" and review_alerts(proposal_id) == 0
+    service.settle_support(proposal_id)  # even once settled (no shard left to point at it)
+    db.session.commit()
+    periodic()
+    db.session.rollback()
+    assert db.session.get(Proposal, proposal_id, populate_existing=True).status == "in_review"
+    assert review_alerts(proposal_id) == 1
+    periodic()
+    assert review_alerts(proposal_id) == 1  # once

@@ -12,7 +12,7 @@ import redis
 from rq import SimpleWorker
 from sqlalchemy import select
 
-from app import create_app
+from app import create_app, fast_support
 from app.extensions import db as _db
 from app.extensions import limiter
 from app.jobs import get_queue
@@ -55,6 +55,7 @@ def outage_app(app, lone_redis, smtp, sms, tmp_path):
     with other.app_context():
         yield other
         _db.session.remove()
+        fast_support.dispose(other)
         _db.engine.dispose()
     # Flask-Limiter keeps one "storage is down" flag per Limiter, and the Limiter is shared by
     # every app this test run builds: forget the outage so later tests start from Redis again.
@@ -169,3 +170,32 @@ def test_participation_limits_still_hold_while_redis_is_down(outage_app, lone_re
             "submission_key": re.search(r'name="submission_key" type="hidden" value="([^"]+)"', html).group(1)}
     answers = [client.post("/proposals/new", data=data).status_code for _ in range(4)]
     assert answers == [200, 200, 200, 429]
+
+
+def test_scripted_sympathies_while_redis_is_down_are_recorded_exactly_and_still_limited(
+    outage_app, lone_redis, make_user
+):
+    """The fast path needs Redis for nothing it cannot do without: the limit falls back to memory
+    (through Flask the first time), the cache bump and the settle wait; each count is exact."""
+    from app.services import proposals as service
+
+    outage_app.config["RATELIMIT_PARTICIPATION"] = "3 per minute"
+    category = _db.session.execute(select(Category).filter_by(slug="health-welfare")).scalar_one()
+    author = make_user("author@example.com", verified_dong="1162052500")
+    resident = make_user("resident@example.com", verified_dong="1162052500")
+    ids = [service.create_proposal(author, title=f"{TITLE} {n}", body=BODY, category=category).id for n in range(4)]
+    _db.session.commit()
+    client = outage_app.test_client()
+    page = client.get("/auth/login")
+    client.post("/auth/login", data={"csrf_token": csrf_from(page.get_data(as_text=True)),
+                                     "email": resident.email, "password": PASSWORD})
+    token = csrf_from(client.get("/privacy").get_data(as_text=True))
+    lone_redis.stop()
+    answers = [client.post(f"/proposals/{i}/support", data={"csrf_token": token, "action": "support"},
+                           headers={"Accept": "application/json"}) for i in ids]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert [a.get_json()["count"] for a in answers[:3]] == [1, 1, 1]
+    assert answers[1].headers.get("X-Fast-Path") == "support"  # the first went through Flask (Redis found down)
+    _db.session.rollback()
+    counts = [_db.session.get(Proposal, i, populate_existing=True).support_count for i in ids]
+    assert counts == [1, 1, 1, 0]

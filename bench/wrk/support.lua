@@ -10,7 +10,7 @@ function setup(thread)
 end
 
 local creds, path, step, nextIndex, share = {}, nil, 1, 1, 0
-ok, conflict, other, sent = 0, 0, 0, 0
+ok, conflict, other, sent, fast = 0, 0, 0, 0, 0
 
 function init(args)
   path, step = args[1], tonumber(args[3])
@@ -40,6 +40,7 @@ end
 
 function response(status, headers, body)
   -- 409 (already supported) and 429 (the repeated resident's limit) answer the repeats.
+  if headers["X-Fast-Path"] then fast = fast + 1 end
   if status == 200 then ok = ok + 1 elseif status == 409 or status == 429 then conflict = conflict + 1
   else other = other + 1 end
   -- Every own sympathy answered (200, or an error counted in `other`), or a safety stop.
@@ -47,9 +48,9 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local o, c, x = 0, 0, 0
+  local o, c, x, f = 0, 0, 0, 0
   for _, t in ipairs(threads) do
-    o = o + t:get("ok"); c = c + t:get("conflict"); x = x + t:get("other")
+    o = o + t:get("ok"); c = c + t:get("conflict"); x = x + t:get("other"); f = f + t:get("fast")
   end
-  io.write(string.format("STATUS ok=%d conflict=%d other=%d\n", o, c, x))
+  io.write(string.format("STATUS ok=%d conflict=%d other=%d fast=%d\n", o, c, x, f))
 end

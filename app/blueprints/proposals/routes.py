@@ -278,12 +278,10 @@ def support(proposal_id):
             status_before = proposal.status
             count = service.support_proposal(current_user, proposal)
             moved = proposal.status != status_before  # read before the commit expires it
-            db.session.commit()
-            moved = service.reach_thresholds(proposal_id) or moved  # one committed beside it, unseen
             message = _("Thank you for your support.")
         db.session.commit()
-        if not withdraw and recorded is None:
-            fast_support.settle_soon(current_app, proposal_id)
+        if not withdraw:  # a threshold one committed beside it reached unseen; the settle
+            moved = fast_support.after_sympathy(current_app, proposal_id, check=not moved) or moved
         category, supported = "success", not withdraw  # known without reading anything again
     except ServiceError as err:
         db.session.rollback()
