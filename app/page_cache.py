@@ -47,6 +47,7 @@ import hashlib
 import json
 import logging
 import re
+import time
 
 import redis
 from flask import current_app, g, request, session
@@ -88,6 +89,7 @@ def _client(app):
         kwargs.update(socket_timeout=0.25, socket_connect_timeout=0.25)
         client = redis.Redis(connection_pool=redis.ConnectionPool(
             connection_class=base.connection_pool.connection_class, **kwargs))
+        client.madang_copies = {}  # this process's copies of pages it fetched (see _copy_of)
         app.extensions["madang_page_cache"] = client
     return client
 
@@ -134,8 +136,36 @@ _LOOKUP = _SOFT + """
 local a = redis.call('GET', KEYS[1]) or '0'
 local s = redis.call('GET', KEYS[2]) or '0'
 local key = ARGV[1] .. a .. ':' .. ARGV[2] .. ':' .. s .. ':' .. ARGV[3]
+if ARGV[4] == key then return {key, 1} end
 return {key, redis.call('GET', key)}
 """
+
+# A process keeps the pages it fetched for a moment: while a page's key (its generations) is still
+# the current one, Redis answers "the one you have" (1) instead of sending the page again, so a
+# crowd on one page costs a key lookup per request, not the page's bytes. A copy is used for at
+# most _COPY_SECONDS after it was fetched, the most a page could lag if Redis lost its generations.
+_COPY_SECONDS = 1.0
+_MAX_COPIES = 256
+
+
+def _known_key(client, slot):
+    found = getattr(client, "madang_copies", {}).get(slot)
+    return found[0] if found and time.monotonic() - found[2] < _COPY_SECONDS else ""
+
+
+def _copy_of(client, slot, key, stored):
+    """The page under `key`: the process's own copy if Redis said so (1), else `stored`, kept."""
+    copies = getattr(client, "madang_copies", None)
+    if copies is None:
+        return None if stored == 1 else stored
+    if stored == 1:
+        found = copies.get(slot)
+        return found[1] if found and found[0] == key else None
+    if stored is not None:
+        if len(copies) >= _MAX_COPIES:
+            copies.clear()
+        copies[slot] = (key, stored, time.monotonic())
+    return stored
 
 
 def _path_digest(environ):
@@ -154,9 +184,11 @@ def _script(client, source):
 def _lookup(client, scope, locale, environ, prefix="madang:page:"):
     """(the page's key, its stored bytes or None) for this request, read at one moment."""
     digest = _path_digest(environ)
+    slot = (prefix, scope, locale, digest)
     key, stored = _script(client, _LOOKUP)(keys=[_gen_key("all"), _gen_key(scope), *_soft_keys(scope)],
-                         args=[prefix, scope, f"{locale}:{digest}"], client=client)
-    return key.decode(), stored
+                         args=[prefix, scope, f"{locale}:{digest}", _known_key(client, slot)], client=client)
+    key = key.decode()
+    return key, _copy_of(client, slot, key, stored)
 
 
 _scripts = {}  # (source, id(client)) -> the registered script
@@ -190,6 +222,9 @@ local rkey = ARGV[4] .. u .. ':' .. m
 local rec = redis.call('GET', rkey)
 if not rec then return {rkey, false, false, false} end
 local pkey = ARGV[1] .. a .. ':' .. ARGV[2] .. ':' .. s .. ':' .. string.sub(rec, 1, 2) .. ':' .. ARGV[3]
+for i = 5, #ARGV do
+  if ARGV[i] == pkey then return {rkey, rec, pkey, 1} end
+end
 return {rkey, rec, pkey, redis.call('GET', pkey)}
 """
 _ME_ENVIRON = "madang.personal_key"  # the record's key, from the middleware to Flask on a miss
@@ -206,6 +241,7 @@ local p = redis.call('GET', KEYS[2]) or '0'
 local u = redis.call('GET', KEYS[3]) or '0'
 local m = redis.call('GET', KEYS[4]) or '0'
 local key = ARGV[1] .. a .. ':' .. p .. ':' .. u .. ':' .. m .. ':' .. ARGV[2]
+if ARGV[3] == key then return {key, 1} end
 return {key, redis.call('GET', key)}
 """
 _MYPAGE_ENVIRON = "madang.mypage_key"  # the copy's key, from the middleware to Flask on a miss
@@ -213,10 +249,12 @@ _MYPAGE_HEADER, _MYPAGE_CSRF_HEADER = "X-Madang-Mypage-Key", "X-Madang-Mypage-Cs
 
 
 def _mypage_lookup(client, proposal_id, user_id, environ):
+    slot = ("madang:mypage:", user_id, _path_digest(environ))
     key, page = _script(client, _MYPAGE_LOOKUP)(
         keys=[_gen_key("all"), _gen_key(f"p:{proposal_id}"), _gen_key(f"u:{user_id}"), _gen_key("me")],
-        args=[f"madang:mypage:{user_id}:", _path_digest(environ)], client=client)
-    return key.decode(), page
+        args=[f"madang:mypage:{user_id}:", slot[2], _known_key(client, slot)], client=client)
+    key = key.decode()
+    return key, _copy_of(client, slot, key, page)
 
 
 def _store_mypage(response):
@@ -232,11 +270,18 @@ def _store_mypage(response):
     return response
 
 
-def _personal_lookup(client, scope, user_id, environ):
+def _personal_lookup(client, scope, user_id, environ, languages):
+    digest = _path_digest(environ)
+    # The anonymous page is the same for every visitor of a language: the copies of each language.
+    known = [_known_key(client, ("madang:page:", scope, lang, digest)) for lang in languages]
     rkey, record, pkey, page = _script(client, _PERSONAL_LOOKUP)(
         keys=[_gen_key("all"), _gen_key(scope), _gen_key(f"u:{user_id}"), _gen_key("me"), _SOFT_WAITING, _SOFT_WINDOW],
-        args=["madang:page:", scope, _path_digest(environ), f"madang:me:{user_id}:"], client=client)
-    return rkey.decode(), record, (pkey.decode() if pkey else None), page
+        args=["madang:page:", scope, digest, f"madang:me:{user_id}:", *known], client=client)
+    if not pkey:
+        return rkey.decode(), record, None, page
+    pkey = pkey.decode()
+    locale = record[:2].decode() if record else ""
+    return rkey.decode(), record, pkey, _copy_of(client, ("madang:page:", scope, locale, digest), pkey, page)
 
 
 def _identifier(environ):
@@ -384,7 +429,7 @@ class PageCacheMiddleware:
             return self._mypage(environ, start_response, int(m.group(1)), user_id, token, raw_csrf)
         try:
             client = _client(self.app)
-            rkey, record, pkey, page = _personal_lookup(client, "lists", user_id, environ)
+            rkey, record, pkey, page = _personal_lookup(client, "lists", user_id, environ, self.languages)
         except redis.RedisError:
             return None
         if record is None:

@@ -528,3 +528,43 @@ def test_a_signed_out_session_replayed_gets_no_copy_of_a_proposal(app, db, propo
     replay = other.get(f"/proposals/{pid}")
     assert replay.headers.get("X-Page-Cache") != "hit-personal"
     assert SIGN_OUT not in replay.get_data(as_text=True)
+
+
+def test_a_crowd_on_one_page_gets_it_from_the_process_not_over_and_over_from_redis(app, proposal):
+    """While a page's key is current, Redis answers "the one you have": 20 visits move the page's
+    bytes out of Redis once, not 20 times (Redis's own count of bytes sent)."""
+    import redis as redis_lib
+
+    url = f"/proposals/{proposal.id}"
+    server = redis_lib.Redis.from_url(app.config["REDIS_URL"])
+    visit(app, url)
+    first, html = visit(app, url)
+    assert first.headers["X-Page-Cache"] == "hit"
+    before = server.info("stats")["total_net_output_bytes"]
+    for _ in range(20):
+        response, again = visit(app, url)
+        assert response.headers["X-Page-Cache"] == "hit" and again == html
+    sent = server.info("stats")["total_net_output_bytes"] - before
+    assert len(html.encode()) > 5000
+    assert sent < 2 * len(html.encode()), sent  # 20 small answers, not 20 pages
+
+
+def test_a_process_copy_is_never_older_than_a_second_even_if_redis_went_back_in_time(app, db, proposal, residents):
+    """Redis restored from an older snapshot: its generations are what they were when the copy was
+    made, so the copy's key looks current although the page has changed since. A process's copy is
+    used for at most a second after it was fetched; then the new page shows."""
+    import time
+
+    import redis as redis_lib
+
+    server = redis_lib.Redis.from_url(app.config["REDIS_URL"])
+    url = f"/proposals/{proposal.id}"
+    visit(app, url)
+    assert count_on(visit(app, url)[1]) == 0
+    snapshot = {key: server.get(key) for key in server.scan_iter("madang:gen:*")}
+    service.support_proposal(residents[1], proposal)
+    db.session.commit()
+    server.flushdb()
+    server.mset(snapshot)  # the old generations, no pages
+    time.sleep(1.05)
+    assert count_on(visit(app, url)[1]) == 1
