@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from app.extensions import db as _db
-from app.models import Category, Notification, Proposal, SupportShard, Sympathy
+from app.models import Notification, Proposal, SupportShard, Sympathy
 from app.services import proposals as service
 from tests.conftest import PASSWORD, IsolatedClient
 from tests.support import csrf_from, postgresql_only
@@ -20,24 +20,12 @@ JSON = {"Accept": "application/json"}
 
 
 @pytest.fixture
-def welfare(db):
-    category = db.session.execute(select(Category).filter_by(slug="health-welfare")).scalar_one()
-    category.default_division.alert_email = "welfare@gwanak.example"
+def people(db, residents, welfare, proposal):
+    """The author of `proposal` (conftest's, in the welfare division, which gets an alert address),
+    then six more verified residents."""
+    welfare.default_division.alert_email = "welfare@gwanak.example"
     db.session.commit()
-    return category
-
-
-@pytest.fixture
-def people(make_user):
-    return [make_user(f"f{i}@example.com", verified_dong="1162052500") for i in range(7)]
-
-
-@pytest.fixture
-def proposal(db, people, welfare):
-    made = service.create_proposal(people[0], title="관악산 둘레길 안내판 정비", body="안내판이 낡아 길을 잃기 쉽습니다. " * 3,
-                                   category=welfare)
-    db.session.commit()
-    return made
+    return [proposal.author, *residents(6)]
 
 
 def signed_in(app, user, password=PASSWORD):
