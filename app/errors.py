@@ -18,7 +18,11 @@ MESSAGES = {
 
 
 def _render(code, title=None, message=None):
+    from flask import jsonify, request
+
     default_title, default_message = MESSAGES.get(code, MESSAGES[500])
+    if request.accept_mimetypes.best == "application/json":  # the page's script: it shows the message
+        return jsonify(ok=False, message=str(message or default_message)), code
     return (
         render_template(
             "errors/error.html", code=code, title=title or default_title,

@@ -149,8 +149,42 @@ def test_a_session_ended_on_another_device_writes_nothing(app, db, proposal, peo
     db.session.commit()
     response = press(client, proposal.id)
     assert "X-Fast-Path" not in response.headers
-    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]  # Flask-Login's answer
+    # The page's script is told to sign in, and where: back to the proposal afterwards.
+    assert response.status_code == 401
+    assert response.get_json()["login"] == f"/auth/login?next=/proposals/{proposal.id}"
+    assert response.get_json()["message"] == "계속하려면 로그인하십시오."
     assert rows(proposal.id) == 0
+
+
+def test_signed_out_without_a_script_the_resident_signs_in_and_lands_on_the_proposal(app, db, proposal, people):
+    """Not on /support, which only takes POSTs (it was a 405 page after signing in)."""
+    client = IsolatedClient(app, use_cookies=True)
+    token = csrf_from(client.get("/auth/login").get_data(as_text=True))
+    response = client.post(f"/proposals/{proposal.id}/support", data={"csrf_token": token, "action": "support"})
+    assert response.status_code == 302
+    login = response.headers["Location"]
+    assert login == f"/auth/login?next=/proposals/{proposal.id}"
+    page = client.get(login)
+    assert "계속하려면 로그인하십시오." in page.get_data(as_text=True)
+    signed = client.post(login, data={"csrf_token": csrf_from(page.get_data(as_text=True)),
+                                      "email": people[1].email, "password": PASSWORD})
+    assert signed.status_code == 302 and signed.headers["Location"] == f"/proposals/{proposal.id}"
+    assert rows(proposal.id) == 0  # nothing was supported on the way
+
+
+def test_errors_answer_the_script_in_json_with_their_message(app, db, proposal, people):
+    client = signed_in(app, people[1])
+    garbage = press(client, proposal.id, action="garbage")
+    assert garbage.status_code == 400 and garbage.get_json()["ok"] is False and garbage.get_json()["message"]
+    assert rows(proposal.id) == 0
+    missing = client.post("/proposals/99999/support", data={"csrf_token": client.token}, headers=JSON)
+    assert missing.status_code == 404 and missing.get_json()["message"] == "요청한 페이지가 없거나 다른 곳으로 옮겨졌습니다."
+    # Digits that are not ASCII are not an id (int() would read them).
+    wide = client.post("/proposals/" + "".join(chr(0xFF10 + int(d)) for d in str(proposal.id)) + "/support",
+                       data={"csrf_token": client.token}, headers=JSON)
+    assert wide.status_code == 404 and rows(proposal.id) == 0
+    page = client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+    assert "data-support-message hidden" in page  # where the script shows what it was told
 
 
 def test_over_https_the_referer_must_be_this_site(app, db, proposal, people):
@@ -181,6 +215,7 @@ def test_the_participation_limit_is_shared_with_the_flask_route(app, db, people,
     assert first.headers["X-Fast-Path"] == second.headers["X-Fast-Path"] == "support"
     over = press(client, proposals[3].id)
     assert over.status_code == 429 and "X-Fast-Path" not in over.headers
+    assert over.get_json() == {"ok": False, "message": "짧은 시간에 너무 많이 시도하셨습니다. 1분 후에 다시 시도해 주세요."}
     assert rows(proposals[3].id) == 0
     # A refusal after the fast path counted it is not counted a second time by Flask.
     other = signed_in(app, people[2])

@@ -260,8 +260,16 @@ def support(proposal_id):
     if proposal is None or not proposal.is_public:
         abort(404)
     if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    withdraw = request.form.get("action") == "withdraw"
+        # Back to the proposal after signing in (this address only takes POSTs).
+        login = url_for("auth.login", next=url_for("proposals.detail", proposal_id=proposal_id))
+        if _wants_json():
+            return jsonify(ok=False, message=_("Please sign in to continue."), login=login), 401
+        flash(_("Please sign in to continue."), "info")
+        return redirect(login)
+    action = request.form.get("action", "support")
+    if action not in ("support", "withdraw"):
+        abort(400)
+    withdraw = action == "withdraw"
     ok = ButtonForm().validate_on_submit()
     moved = False
     recorded = fast_support.recorded_before_flask()

@@ -12,9 +12,29 @@ document.addEventListener("submit", async (event) => {
     const response = await fetch(form.getAttribute("action"), {
       method: "POST", body: new FormData(form), headers: { Accept: "application/json" }, credentials: "same-origin",
     });
+    // An answer that is not JSON (a proxy's error page, say) is not posted again: the page is
+    // reloaded as it now is.
+    if (!(response.headers.get("Content-Type") || "").includes("application/json")) {
+      window.location.reload();
+      return;
+    }
     const data = await response.json();  // 409 carries a message too (already supported, closed…)
+    const shown = document.querySelector("[data-support-message]");
+    if (shown) {
+      shown.textContent = data.message || "";
+      shown.hidden = !data.message;
+      shown.classList.toggle("error", !data.ok);
+    }
+    if (data.login) {  // signed out meanwhile: sign in, then back to this proposal
+      window.location.assign(data.login);
+      return;
+    }
     if (data.reload) {  // this sympathy moved the proposal on (to review): show the page as it is now
       window.location.reload();
+      return;
+    }
+    if (data.count === undefined) {  // refused before the count was read (too many attempts…)
+      if (live) live.textContent = data.message || "";
       return;
     }
     const action = form.querySelector("input[name=action]");
