@@ -24,6 +24,7 @@ import hmac
 import io
 import logging
 import re
+import threading
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -140,6 +141,7 @@ class FastSupportMiddleware:
         self._session = None  # made on first use: the secret key may be set late
         self._limits = None
         self._pg = None  # this process's autocommit pool (PostgreSQL), made on first use
+        self._lock = threading.Lock()
 
     def __call__(self, environ, start_response):
         m = _PATH.fullmatch(environ.get("PATH_INFO", ""))
@@ -316,10 +318,13 @@ class FastSupportMiddleware:
         if self._pg is None:
             from sqlalchemy import create_engine
 
-            url = self.app.config["SQLALCHEMY_DATABASE_URI"]
-            self._pg = (create_engine(url, isolation_level="AUTOCOMMIT", pool_size=2, max_overflow=8)
-                        if url.startswith("postgresql") else False)
-            self.app.extensions["madang_fast_support_engine"] = self._pg
+            with self._lock:  # gthread workers: one pool per process
+                if self._pg is None:
+                    url = self.app.config["SQLALCHEMY_DATABASE_URI"]
+                    engine = (create_engine(url, isolation_level="AUTOCOMMIT", pool_size=2, max_overflow=8)
+                              if url.startswith("postgresql") else False)
+                    self.app.extensions["madang_fast_support_engine"] = engine
+                    self._pg = engine
         return self._pg or None
 
 
