@@ -7,9 +7,10 @@ from werkzeug.routing import IntegerConverter
 
 class IdConverter(IntegerConverter):
     """<id:...>: a positive database id; anything larger than an INTEGER column holds is a 404,
-    and so are digits that are not ASCII (Python's int() would read "４３" as 43)."""
+    and so are digits that are not ASCII (Python's int() would read "４３" as 43) and leading
+    zeros (one page, one address)."""
 
-    regex = r"[0-9]+"
+    regex = r"[1-9][0-9]*"
 
     def __init__(self, url_map):
         super().__init__(url_map, min=1, max=2**31 - 1)

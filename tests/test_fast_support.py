@@ -8,6 +8,7 @@ import threading
 
 import pytest
 from flask.testing import FlaskClient
+from flask_babel import refresh
 from sqlalchemy import func, select
 
 from app.extensions import db as _db
@@ -72,7 +73,7 @@ def test_a_scripted_sympathy_is_recorded_before_flask_and_counted_exactly(app, d
     assert response.headers["Cache-Control"] == "no-store"
     # The supporter's next look shows it, and the button offers to withdraw.
     page = client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
-    assert "<strong data-support-count>1</strong>" in page
+    assert "<strong data-support-count>1</strong><span data-support-word>명 공감</span>" in page  # 1명, not 1 명
     assert 'name="action" value="withdraw"' in page
 
 
@@ -82,6 +83,9 @@ def test_the_answer_is_in_the_residents_saved_language(app, db, proposal, make_u
     assert response.headers["X-Fast-Path"] == "support"
     assert response.get_json()["message"] == "Thank you for your support."
     assert response.get_json()["status_text"] == "1 supporter"
+    refresh()
+    page = IsolatedClient(app).get(f"/proposals/{proposal.id}", headers={"Accept-Language": "en"})
+    assert "<strong data-support-count>1</strong> <span data-support-word>supporter</span>" in page.get_data(as_text=True)
 
 
 def test_the_scripts_multipart_form_and_the_token_header_are_read_as_flask_reads_them(app, db, proposal, people):
@@ -153,6 +157,7 @@ def test_a_session_ended_on_another_device_writes_nothing(app, db, proposal, peo
     assert response.status_code == 401
     assert response.get_json()["login"] == f"/auth/login?next=/proposals/{proposal.id}"
     assert response.get_json()["message"] == "계속하려면 로그인하십시오."
+    assert "계속하려면 로그인하십시오." in client.get(response.get_json()["login"]).get_data(as_text=True)  # waiting there
     assert rows(proposal.id) == 0
 
 
@@ -182,7 +187,9 @@ def test_errors_answer_the_script_in_json_with_their_message(app, db, proposal, 
     # Digits that are not ASCII are not an id (int() would read them).
     wide = client.post("/proposals/" + "".join(chr(0xFF10 + int(d)) for d in str(proposal.id)) + "/support",
                        data={"csrf_token": client.token}, headers=JSON)
-    assert wide.status_code == 404 and rows(proposal.id) == 0
+    zeros = client.post(f"/proposals/00{proposal.id}/support", data={"csrf_token": client.token}, headers=JSON)
+    assert wide.status_code == zeros.status_code == 404 and rows(proposal.id) == 0
+    assert client.get(f"/proposals/0{proposal.id}").status_code == 404  # one page, one address
     page = client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
     assert "data-support-message hidden" in page  # where the script shows what it was told
 

@@ -262,9 +262,9 @@ def support(proposal_id):
     if not current_user.is_authenticated:
         # Back to the proposal after signing in (this address only takes POSTs).
         login = url_for("auth.login", next=url_for("proposals.detail", proposal_id=proposal_id))
+        flash(_("Please sign in to continue."), "info")  # on the sign-in form, with or without the script
         if _wants_json():
             return jsonify(ok=False, message=_("Please sign in to continue."), login=login), 401
-        flash(_("Please sign in to continue."), "info")
         return redirect(login)
     action = request.form.get("action", "support")
     if action not in ("support", "withdraw"):

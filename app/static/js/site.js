@@ -29,7 +29,10 @@ document.addEventListener("submit", async (event) => {
       window.location.assign(data.login);
       return;
     }
-    if (data.reload) {  // this sympathy moved the proposal on (to review): show the page as it is now
+    if (data.reload) {  // this sympathy moved the proposal on (to review): show the page as it is now,
+      // from its top, where the message and the new status are (not where the button was).
+      if ("scrollRestoration" in history) history.scrollRestoration = "manual";
+      window.scrollTo(0, 0);
       window.location.reload();
       return;
     }
